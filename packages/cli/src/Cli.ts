@@ -1,0 +1,122 @@
+/**
+ * The `floe` command line: argument dispatch, help, version and exit codes. Commands are loaded on demand so that
+ * `floe --help` and `floe --version` start fast.
+ */
+import pkg from "../package.json" with { type: "json" }
+import { type FlagSpec, parse, suggest, UsageError } from "./Args.ts"
+import { type Io, style } from "./Io.ts"
+
+export const VERSION: string = pkg.version
+
+/** Exit codes, documented in the CLI reference. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, internal: 3 } as const
+
+export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec> = [
+  { name: "help", short: "h", takesValue: false },
+  { name: "version", short: "V", takesValue: false },
+  { name: "json", takesValue: false },
+  { name: "quiet", short: "q", takesValue: false },
+  { name: "verbose", short: "v", takesValue: false },
+  { name: "no-color", takesValue: false },
+]
+
+interface Command {
+  readonly summary: string
+  readonly usage: string
+  readonly details: string
+  readonly flags: ReadonlyArray<FlagSpec>
+  readonly run: (
+    args: { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> },
+    io: Io,
+  ) => Promise<number>
+}
+
+const commands: Readonly<Record<string, Command>> = {
+  validate: {
+    summary: "Check a data product without side effects",
+    usage: "floe validate [dir] [--json]",
+    details: [
+      "Validates floe.yaml in DIR (default: the current directory): YAML syntax, the schema, names, versions,",
+      "cron and time zone, SLAs, and that no secrets or connection settings are written in it.",
+      "",
+      "Exit codes: 0 validation passed, 1 validation failed, 2 usage error.",
+    ].join("\n"),
+    flags: [],
+    run: async (args, io) => (await import("./commands/validate.ts")).validate(args, io),
+  },
+}
+
+const mainHelp = (io: Io): string => {
+  const b = (s: string) => style.bold(io.color, s)
+  const names = Object.keys(commands)
+  const width = Math.max(...names.map((n) => n.length)) + 2
+  return [
+    `${b("floe")} ${VERSION} — validate, compile and run data products`,
+    "",
+    `${b("Usage:")} floe <command> [options]`,
+    "",
+    b("Commands:"),
+    ...names.map((n) => `  ${n.padEnd(width)}${commands[n]?.summary ?? ""}`),
+    "",
+    b("Options:"),
+    "  -h, --help       Show help (also: floe <command> --help)",
+    "  -V, --version    Print the version",
+    "      --json       Print one JSON object on stdout instead of text",
+    "  -q, --quiet      Print only errors",
+    "  -v, --verbose    Print more detail",
+    "      --no-color   No colour (also: NO_COLOR=1)",
+    "",
+    "Exit codes: 0 success, 1 failed (validation, compilation or run), 2 usage error, 3 internal error.",
+    "Docs: docs/README.md in the Floe repository.",
+    "",
+  ].join("\n")
+}
+
+const commandHelp = (name: string, cmd: Command, io: Io): string =>
+  [`${style.bold(io.color, "Usage:")} ${cmd.usage}`, "", cmd.summary, "", cmd.details, ""].join("\n")
+
+/**
+ * Runs the CLI with `argv` (without the node and script paths) and returns the exit code. Never throws: usage
+ * errors return 2 and unexpected failures 3, each with a message on stderr.
+ */
+export const run = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const [first, ...rest] = argv
+  try {
+    if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+      const topic = first === "help" ? rest[0] : undefined
+      const cmd = topic === undefined ? undefined : commands[topic]
+      io.stdout(cmd && topic ? commandHelp(topic, cmd, io) : mainHelp(io))
+      return first === undefined ? ExitCode.usage : ExitCode.ok
+    }
+    if (first === "--version" || first === "-V") {
+      io.stdout(`${VERSION}\n`)
+      return ExitCode.ok
+    }
+    const cmd = commands[first]
+    if (cmd === undefined) {
+      throw new UsageError(
+        first.startsWith("-")
+          ? `unknown option '${first}'${suggest(
+              first,
+              GLOBAL_FLAGS.map((f) => `--${f.name}`),
+            )}`
+          : `unknown command '${first}'${suggest(first, Object.keys(commands))}`,
+      )
+    }
+    const args = parse(rest, [...GLOBAL_FLAGS, ...cmd.flags])
+    if (args.flags.has("help")) {
+      io.stdout(commandHelp(first, cmd, io))
+      return ExitCode.ok
+    }
+    const effectiveIo = args.flags.has("no-color") ? { ...io, color: false } : io
+    return await cmd.run(args, effectiveIo)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`${style.red(io.color, "error:")} ${e.message}\nRun 'floe --help' for usage.\n`)
+      return ExitCode.usage
+    }
+    io.stderr(`${style.red(io.color, "internal error:")} ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+    io.stderr("This is a bug in Floe; please report it with the command you ran.\n")
+    return ExitCode.internal
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The one registry of diagnostic codes. A code never changes meaning once released; `docs/reference/diagnostics.md`
+ * is generated from this table (`pnpm generate`) and a test fails when it is stale.
+ *
+ * Ranges: E1xx spec/YAML, E2xx governance, E3xx dbt project, E4xx custom rules, E5xx contracts,
+ * E6xx identity/catalog, E7xx platform/plugins, E8xx runtime.
+ */
+
+export interface CodeEntry {
+  readonly severity: "error" | "warning" | "info"
+  /** A short title for the reference page. */
+  readonly title: string
+  /** When it is reported, in a sentence or two. */
+  readonly description: string
+  /** The default resolution hint; call sites may give a more specific one. */
+  readonly hint?: string
+}
+
+const entries = {
+  "FLOE-E100": {
+    severity: "error",
+    title: "File not found or unreadable",
+    description: "A file Floe needs (floe.yaml, a platform manifest) does not exist or cannot be read.",
+    hint: "Check the path; run `floe init NAME` to create a new product with a floe.yaml.",
+  },
+  "FLOE-E101": {
+    severity: "error",
+    title: "YAML syntax error",
+    description:
+      "The file is not well-formed YAML: bad indentation, an unclosed quote or bracket, a tab used for indentation.",
+    hint: "Fix the YAML at the position shown; indent with spaces and quote values that contain ': ' or '#'.",
+  },
+  "FLOE-E102": {
+    severity: "error",
+    title: "Duplicate key",
+    description:
+      "The same key appears twice in one mapping; YAML loaders disagree on which one wins, so Floe refuses both.",
+    hint: "Remove or rename one of the two keys.",
+  },
+  "FLOE-E103": {
+    severity: "error",
+    title: "File too large",
+    description: "The file is larger than Floe reads for this kind of file (1 MiB for floe.yaml and manifests).",
+    hint: "Floe configuration files are small; check that the path points at the right file.",
+  },
+  "FLOE-E104": {
+    severity: "error",
+    title: "Not UTF-8",
+    description: "The file contains bytes that are not valid UTF-8, or is a binary file.",
+    hint: "Save the file as UTF-8 text.",
+  },
+  "FLOE-E105": {
+    severity: "error",
+    title: "Too many YAML aliases",
+    description:
+      "The document expands anchors and aliases beyond the bounded limit (a defence against 'billion laughs' documents).",
+    hint: "Write the repeated values out, or use fewer aliases.",
+  },
+  "FLOE-E106": {
+    severity: "error",
+    title: "Document is not a mapping",
+    description:
+      "The file is empty, holds several YAML documents, or its top level is not a mapping of keys to values.",
+    hint: "Start the file with `apiVersion: floe.dev/v1` and `kind: …` at the top level.",
+  },
+  "FLOE-E107": {
+    severity: "error",
+    title: "Unsupported apiVersion or kind",
+    description: "`apiVersion` or `kind` is not one this version of Floe reads.",
+    hint: "Use `apiVersion: floe.dev/v1` with `kind: DataProduct` (floe.yaml) or `kind: Manifest` (platform manifest).",
+  },
+  "FLOE-E110": {
+    severity: "error",
+    title: "Unknown key",
+    description: "A key that the format does not define. Misspelt keys would otherwise be silently ignored.",
+    hint: "Remove the key or correct its spelling; the reference lists every key.",
+  },
+  "FLOE-E111": {
+    severity: "error",
+    title: "Missing required key",
+    description: "A key the format requires is absent.",
+  },
+  "FLOE-E112": {
+    severity: "error",
+    title: "Wrong type",
+    description: "A value has the wrong type, for example a list where a mapping is expected or a number for a string.",
+  },
+  "FLOE-E113": {
+    severity: "error",
+    title: "Value not allowed",
+    description: "A value is not one of the allowed choices, or is out of range.",
+    hint: "Use a value the reference allows for this key (docs/reference/floe-yaml.md, docs/reference/platform-manifest.md).",
+  },
+  "FLOE-E120": {
+    severity: "error",
+    title: "Invalid name",
+    description: "A product or manifest name is not kebab-case, or is longer than 63 characters.",
+    hint: "Use lower-case letters, digits and single hyphens, starting with a letter (for example `customer-360`).",
+  },
+  "FLOE-E121": {
+    severity: "error",
+    title: "Invalid version",
+    description: "A version is not a semantic version (MAJOR.MINOR.PATCH).",
+    hint: 'Use a semantic version such as "1.0.0", quoted so YAML keeps it a string.',
+  },
+  "FLOE-E122": {
+    severity: "error",
+    title: "Invalid owner email",
+    description: "`owner` must be the email address of the owning team or person.",
+    hint: "Use an email address such as data-team@example.com.",
+  },
+  "FLOE-E123": {
+    severity: "error",
+    title: "Invalid cron expression",
+    description:
+      "`schedule.cron` is not a valid cron expression (5 fields, or 6 with seconds, or a macro like @daily).",
+    hint: 'Use five fields: minute hour day-of-month month day-of-week, for example "0 6 * * *" for 06:00 daily.',
+  },
+  "FLOE-E124": {
+    severity: "error",
+    title: "Unknown time zone",
+    description: "`schedule.timezone` is not an IANA time zone name.",
+    hint: "Use an IANA zone such as UTC, Europe/Berlin or America/New_York.",
+  },
+  "FLOE-E125": {
+    severity: "error",
+    title: "Invalid duration",
+    description:
+      "A duration (for example an SLA freshness) is neither a short duration like 6h nor ISO-8601 like PT6H.",
+    hint: 'Write a number and a unit (s, m, h, d, w), e.g. "6h" or "30m", or an ISO-8601 duration such as "PT6H".',
+  },
+  "FLOE-E126": {
+    severity: "error",
+    title: "Invalid availability",
+    description: "An SLA availability is not a percentage between 0 and 100.",
+    hint: 'Write a percentage such as "99.9%".',
+  },
+  "FLOE-E127": {
+    severity: "error",
+    title: "Invalid table reference",
+    description: "An output port's `table` is not a dotted identifier such as gold.my_product.customers.",
+    hint: "Use `<layer>.<product>.<table>` with letters, digits and underscores in each part.",
+  },
+  "FLOE-E128": {
+    severity: "error",
+    title: "Invalid platform reference",
+    description:
+      "A platform or parent reference is neither `oci://host[:port]/repository:tag` (or `@sha256:…`) nor a file path.",
+    hint: "Use oci://registry.example.com/platform:v1.0.0, a digest (…@sha256:<64 hex>), or a relative path to a manifest file.",
+  },
+  "FLOE-E129": {
+    severity: "error",
+    title: "Duplicate name",
+    description: "Two entries of a list that must have unique names (output ports, transforms) share a name.",
+    hint: "Give each entry its own name.",
+  },
+  "FLOE-E130": {
+    severity: "error",
+    title: "Environment-specific or secret setting in floe.yaml",
+    description:
+      "floe.yaml describes the product and is committed; connection settings (host, port, endpoint …) and secrets (passwords, tokens, keys) do not belong in it.",
+    hint: "Move connection settings to the platform manifest (`plugins.<kind>.config`) and keep secrets in environment variables named by a `*_env` key there.",
+  },
+  "FLOE-E131": {
+    severity: "error",
+    title: "Credential in a value",
+    description: "A value holds what looks like a credential: a URL with a password, or a cloud access key.",
+    hint: "Remove the credential from the file and rotate it; name an environment variable with a `*_env` key instead.",
+  },
+  "FLOE-E132": {
+    severity: "error",
+    title: "Secret in a platform manifest",
+    description:
+      "A platform manifest sets a secret (password, token, key) directly. Manifests are published to registries and must hold no secrets.",
+    hint: "Replace `password: …` with `password_env: NAME_OF_ENV_VAR` and set the variable where Floe runs.",
+  },
+  "FLOE-E133": {
+    severity: "error",
+    title: "Unsafe path",
+    description:
+      "A path in the file is absolute or leaves the product directory (`..`), or contains characters that are not allowed.",
+    hint: "Use a relative path inside the product directory, such as models/.",
+  },
+  "FLOE-E134": {
+    severity: "error",
+    title: "Invalid pattern",
+    description: "A regular expression in the file does not compile, is too long, or can backtrack catastrophically.",
+    hint: "Simplify the pattern: avoid nested quantifiers such as (a+)+ and keep it under 256 characters.",
+  },
+} as const satisfies Record<string, CodeEntry>
+
+export type DiagnosticCode = keyof typeof entries
+
+/** Every registered code, in code order. */
+export const codes: ReadonlyArray<DiagnosticCode> = (Object.keys(entries) as Array<DiagnosticCode>).sort()
+
+/** The registry entry of a code. */
+export const describeCode = (code: DiagnosticCode): CodeEntry => entries[code]
+
+/** Renders the registry as the Markdown reference page `docs/reference/diagnostics.md`. */
+export const renderMarkdown = (): string => {
+  const lines = [
+    "# Diagnostics reference",
+    "",
+    "<!-- Generated from packages/spec/src/DiagnosticCodes.ts by `pnpm generate`. Do not edit by hand. -->",
+    "",
+    "Every problem Floe reports is a diagnostic with a stable code, a severity, the file, line and column it",
+    "concerns, and a resolution hint. `floe validate --json` prints them as objects",
+    "`{code, severity, message, file, line, column, hint}`.",
+    "",
+    "| Range | Area |",
+    "|---|---|",
+    "| E1xx | floe.yaml, platform manifests, YAML |",
+    "| E2xx | governance (naming, coverage, descriptions, classification) |",
+    "| E3xx | dbt project |",
+    "| E4xx | custom rules |",
+    "| E5xx | data contracts |",
+    "| E6xx | identity and catalog |",
+    "| E7xx | platform and plugins |",
+    "| E8xx | runtime |",
+    "",
+  ]
+  for (const code of codes) {
+    const e: CodeEntry = entries[code]
+    lines.push(`## ${code} — ${e.title}`, "", `Severity: ${e.severity}.`, "", e.description, "")
+    if (e.hint !== undefined) lines.push(`Resolution: ${e.hint}`, "")
+  }
+  return `${lines.join("\n").trimEnd()}\n`
+}
