@@ -72,7 +72,7 @@ const mainHelp = (io: Io): string => {
   ].join("\n")
 }
 
-const commandHelp = (name: string, cmd: Command, io: Io): string =>
+const commandHelp = (cmd: Command, io: Io): string =>
   [`${style.bold(io.color, "Usage:")} ${cmd.usage}`, "", cmd.summary, "", cmd.details, ""].join("\n")
 
 /**
@@ -85,7 +85,7 @@ export const run = async (argv: ReadonlyArray<string>, io: Io): Promise<number> 
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       const topic = first === "help" ? rest[0] : undefined
       const cmd = topic === undefined ? undefined : commands[topic]
-      io.stdout(cmd && topic ? commandHelp(topic, cmd, io) : mainHelp(io))
+      io.stdout(cmd && topic ? commandHelp(cmd, io) : mainHelp(io))
       return first === undefined ? ExitCode.usage : ExitCode.ok
     }
     if (first === "--version" || first === "-V") {
@@ -105,7 +105,7 @@ export const run = async (argv: ReadonlyArray<string>, io: Io): Promise<number> 
     }
     const args = parse(rest, [...GLOBAL_FLAGS, ...cmd.flags])
     if (args.flags.has("help")) {
-      io.stdout(commandHelp(first, cmd, io))
+      io.stdout(commandHelp(cmd, io))
       return ExitCode.ok
     }
     const effectiveIo = args.flags.has("no-color") ? { ...io, color: false } : io
