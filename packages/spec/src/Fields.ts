@@ -2,7 +2,7 @@
  * Field schemas shared by the Floe file formats. Each check that has its own diagnostic code carries it, so a
  * failed check becomes that code (not a generic "invalid value") when decoded through `Document.decode`.
  */
-import { Cron } from "effect"
+import * as Cron from "effect/Cron"
 import { z } from "zod"
 import type { DiagnosticCode } from "./DiagnosticCodes.ts"
 import { parseDuration, parsePercentage } from "./Duration.ts"

@@ -2,7 +2,9 @@
  * Reading floe.yaml and platform manifests from disk through Effect's `FileSystem` service, so the same code runs
  * on Node, in tests against an in-memory file system, and inside embedders' own runtimes.
  */
-import { Effect, FileSystem, Path } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
 import type { DataProduct } from "./DataProduct.ts"
 import { make } from "./Diagnostic.ts"
 import { type Decoded, decodeManifest, decodeProduct } from "./Document.ts"
