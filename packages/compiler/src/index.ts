@@ -1,0 +1,5 @@
+/**
+ * @floe/compiler — the native dbt engine: project loading, Jinja rendering, the DAG and manifest.json v12.
+ */
+export * as Jinja from "./Jinja.ts"
+export * as Project from "./Project.ts"
