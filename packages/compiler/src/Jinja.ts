@@ -460,7 +460,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
 
   /** Test arguments like `to: ref('customers')` are Jinja expressions in dbt; other values are data. */
   const renderKwarg = (v: unknown, scope: Scope): Value => {
-    if (typeof v === "string" && /^\s*(ref|source)\s*\(/.test(v)) {
+    if (typeof v === "string" && /^\s*(ref|source|get_where_subquery)\s*\(/.test(v)) {
       const compiled = compile(`{{ __floe_capture(${v}) }}`)
       if ("program" in compiled) {
         let captured: Value = str(v)
