@@ -3,6 +3,7 @@
  * code registry, and generated JSON Schemas.
  */
 export * as CompiledArtifacts from "./CompiledArtifacts.ts"
+export * as Compute from "./Compute.ts"
 export * as DataProduct from "./DataProduct.ts"
 export * as Diagnostic from "./Diagnostic.ts"
 export * as DiagnosticCodes from "./DiagnosticCodes.ts"

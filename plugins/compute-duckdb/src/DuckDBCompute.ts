@@ -1,0 +1,299 @@
+/**
+ * DuckDB compute for Floe (`@duckdb/node-api`): the embedded default engine. A file or in-memory database, a pool
+ * of connections so models build in parallel, transactional materialisations, cancellation by interruption.
+ */
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
+import { Compute as Computed } from "@floe/spec"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Pool from "effect/Pool"
+import { buildIncremental, tableSwap } from "./internal/sql.ts"
+
+export interface Options {
+  /** Database file, or ":memory:" (the default). */
+  readonly path?: string | undefined
+  /** DuckDB worker threads (default: DuckDB's own choice, the number of cores). */
+  readonly threads?: number | undefined
+  /** Connections in the pool: how many statements may run at once (default 4). */
+  readonly connections?: number | undefined
+}
+
+const PREFIXES: ReadonlyArray<readonly [RegExp, Computed.ComputeErrorReason]> = [
+  [/^Parser Error/, "Syntax"],
+  [/^Binder Error/, "Binder"],
+  [/^Catalog Error/, "NotFound"],
+  [/^Constraint Error/, "Constraint"],
+  [/^(Conversion|Invalid Input|Out of Range|Mismatch Type) Error/, "Conversion"],
+  [/^TransactionContext Error.*[Cc]onflict/, "Conflict"],
+  [/^INTERRUPT Error/, "Interrupted"],
+  [/^Out of Memory Error/, "Resource"],
+  [/^IO Error.*(No files found|does not exist|No such file)/s, "NotFound"],
+  [/^IO Error/, "Resource"],
+  [/^Connection Error/, "Connection"],
+]
+
+/** Maps a DuckDB error to the compute error reasons by the error class DuckDB prefixes its messages with. */
+export const toComputeError = (cause: unknown, sql?: string, relation?: string): Computed.ComputeError => {
+  if (cause instanceof Computed.ComputeError) return cause
+  const message = cause instanceof Error ? cause.message : String(cause)
+  const reason = PREFIXES.find(([re]) => re.test(message))?.[1] ?? "Unknown"
+  return new Computed.ComputeError({ reason, message, sql, relation, cause })
+}
+
+const toPlain = (row: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v
+  }
+  return out
+}
+
+const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`
+
+/** Runs a statement and returns the row count DuckDB reports for writes (its `Count` column), else 0. */
+const count = async (c: DuckDBConnection, sql: string): Promise<number> => {
+  const n = (await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.Count
+  return typeof n === "bigint" ? Number(n) : typeof n === "number" ? n : 0
+}
+
+/**
+ * Opens a DuckDB database and returns the compute service. The database and its connections close when the scope
+ * closes. Fails with a Connection ComputeError when the file cannot be opened (for example, locked by another
+ * process).
+ */
+export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options = {}) {
+  const path = options.path ?? ":memory:"
+  const config: Record<string, string> = {}
+  if (options.threads !== undefined) config.threads = String(options.threads)
+  const instance = yield* Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => DuckDBInstance.create(path, config),
+      catch: (e) =>
+        new Computed.ComputeError({
+          reason: "Connection",
+          message: `cannot open DuckDB at ${path}: ${String(e)}`,
+          cause: e,
+        }),
+    }),
+    (db) => Effect.sync(() => db.closeSync()),
+  )
+  const pool = yield* Pool.make({
+    acquire: Effect.acquireRelease(
+      Effect.tryPromise({ try: () => instance.connect(), catch: (e) => toComputeError(e) }),
+      (c) => Effect.sync(() => c.closeSync()),
+    ),
+    size: Math.max(1, options.connections ?? 4),
+  })
+
+  /**
+   * Runs `f` on a pooled connection. Interrupting the fiber interrupts the running statement and waits until it has
+   * stopped (and any transaction has rolled back), so a connection never returns to the pool while still busy.
+   */
+  const withConnection = <A>(f: (c: DuckDBConnection) => Promise<A>, sql?: string, relation?: string) =>
+    Effect.scoped(
+      Effect.flatMap(Pool.get(pool), (c) =>
+        Effect.callback<A, Computed.ComputeError>((resume) => {
+          let settled = false
+          const done = f(c).then(
+            (a) => {
+              settled = true
+              resume(Effect.succeed(a))
+            },
+            (e: unknown) => {
+              settled = true
+              resume(Effect.fail(toComputeError(e, sql, relation)))
+            },
+          )
+          return Effect.promise(async () => {
+            // An interrupt that lands before DuckDB has started the statement is lost, so repeat it until the
+            // statement has ended.
+            while (!settled) {
+              c.interrupt()
+              await Promise.race([done, new Promise((r) => setTimeout(r, 10))])
+            }
+          })
+        }),
+      ),
+    )
+
+  /** Runs statements in one transaction on one connection, rolling back on failure or interruption. */
+  const transaction = <A>(f: (run: (sql: string) => Promise<number>) => Promise<A>, relation: string) =>
+    withConnection(
+      async (c) => {
+        const run = (sql: string) => count(c, sql)
+        await c.run("BEGIN TRANSACTION")
+        try {
+          const result = await f(run)
+          await c.run("COMMIT")
+          return result
+        } catch (e) {
+          await c.run("ROLLBACK").catch(() => undefined)
+          throw e
+        }
+      },
+      undefined,
+      relation,
+    )
+
+  const quote = Computed.quoteAnsi
+  const render = (relation: Computed.Relation) => Computed.renderWith(quote, relation)
+
+  const describeRelation: Computed.ComputeShape["describeRelation"] = (relation) =>
+    withConnection(
+      async (c) => {
+        const where = [
+          `table_schema = ${literal(relation.schema)}`,
+          `table_name = ${literal(relation.identifier)}`,
+          ...(relation.database ? [`table_catalog = ${literal(relation.database)}`] : []),
+        ].join(" AND ")
+        const kind = (
+          await c.runAndReadAll(`SELECT table_type FROM information_schema.tables WHERE ${where}`)
+        ).getRowObjectsJS()[0]
+        if (kind === undefined) return undefined
+        const cols = (
+          await c.runAndReadAll(
+            `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE ${where} ORDER BY ordinal_position`,
+          )
+        ).getRowObjectsJS()
+        return {
+          kind: kind.table_type === "VIEW" ? ("view" as const) : ("table" as const),
+          columns: cols.map((r) => ({
+            name: String(r.column_name),
+            type: String(r.data_type),
+            nullable: r.is_nullable === "YES",
+          })),
+        }
+      },
+      undefined,
+      render(relation),
+    )
+
+  const describeQuery: Computed.ComputeShape["describeQuery"] = (sql) =>
+    withConnection(async (c) => {
+      const prepared = await c.prepare(sql)
+      try {
+        return Array.from({ length: prepared.columnCount }, (_, i) => ({
+          name: prepared.columnName(i),
+          type: prepared.columnType(i).toString(),
+        }))
+      } finally {
+        prepared.destroySync()
+      }
+    }, sql)
+
+  const dropStatements = (relation: Computed.Relation, kind: "table" | "view" | undefined): Array<string> =>
+    kind === "view"
+      ? [`DROP VIEW IF EXISTS ${render(relation)}`]
+      : kind === "table"
+        ? [`DROP TABLE IF EXISTS ${render(relation)}`]
+        : []
+
+  const materialize: Computed.ComputeShape["materialize"] = (m: Computed.Materialization) =>
+    Effect.gen(function* () {
+      const target = render(m.relation)
+      const existing = yield* describeRelation(m.relation)
+      if (m.kind === "view") {
+        yield* transaction(async (run) => {
+          for (const s of existing?.kind === "table" ? dropStatements(m.relation, "table") : []) await run(s)
+          await run(`CREATE OR REPLACE VIEW ${target} AS ${m.sql}`)
+        }, target)
+        return { rows: undefined, action: "view" as const }
+      }
+      if (m.kind === "table" || existing === undefined || existing.kind === "view" || m.fullRefresh) {
+        const rows = yield* transaction(async (run) => {
+          const swap = tableSwap(render, m.relation, m.sql, existing?.kind)
+          let count = 0
+          for (const [i, s] of swap.entries()) {
+            const n = await run(s)
+            if (i === 0) count = n
+          }
+          return count
+        }, target)
+        return { rows, action: existing === undefined ? ("created" as const) : ("replaced" as const) }
+      }
+      // Incremental on an existing table: stage the new rows, reconcile the schema, apply the strategy, all in
+      // one transaction on one connection (the staged table is a temp table of that connection).
+      const staged = quote(`${m.relation.identifier}__floe_incr`)
+      return yield* withConnection(
+        async (c) => {
+          await c.run("BEGIN TRANSACTION")
+          try {
+            await c.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS ${m.sql}`)
+            const prepared = await c.prepare(`SELECT * FROM ${staged}`)
+            const source = Array.from({ length: prepared.columnCount }, (_, i) => ({
+              name: prepared.columnName(i),
+              type: prepared.columnType(i).toString(),
+            }))
+            prepared.destroySync()
+            const changes = Computed.diffColumns(existing.columns, source)
+            const plan = buildIncremental(render, quote, m, existing.columns, source, staged, changes)
+            if (plan._tag === "Fail") {
+              throw new Computed.ComputeError({ reason: "SchemaChange", message: plan.message, relation: target })
+            }
+            let rows = 0
+            for (const statement of plan.statements) {
+              const n = await count(c, statement.sql)
+              if (statement.counts) rows += n
+            }
+            await c.run(`DROP TABLE IF EXISTS ${staged}`)
+            await c.run("COMMIT")
+            const changed = changes.added.length + changes.removed.length + changes.changed.length > 0
+            return { rows, action: "incremental" as const, schemaChanges: changed ? changes : undefined }
+          } catch (e) {
+            await c.run("ROLLBACK").catch(() => undefined)
+            throw e
+          }
+        },
+        m.sql,
+        target,
+      )
+    })
+
+  const loadCsv: Computed.ComputeShape["loadCsv"] = (load) =>
+    Effect.gen(function* () {
+      const target = render(load.relation)
+      const existing = yield* describeRelation(load.relation)
+      const args = [literal(load.file), "header = true", "auto_detect = true"]
+      if (load.delimiter !== undefined) args.push(`delim = ${literal(load.delimiter)}`)
+      const types = Object.entries(load.columnTypes ?? {})
+      if (types.length > 0) args.push(`types = {${types.map(([k, v]) => `${literal(k)}: ${literal(v)}`).join(", ")}}`)
+      const sql = `SELECT * FROM read_csv(${args.join(", ")})`
+      const rows = yield* transaction(async (run) => {
+        const swap = tableSwap(render, load.relation, sql, existing?.kind)
+        let count = 0
+        for (const [i, s] of swap.entries()) {
+          const n = await run(s)
+          if (i === 0) count = n
+        }
+        return count
+      }, target)
+      return { rows }
+    })
+
+  const service: Computed.ComputeShape = {
+    dialect: "duckdb",
+    quote,
+    render,
+    execute: (sql) => withConnection((c) => c.run(sql).then(() => undefined), sql),
+    query: (sql) => withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS().map(toPlain), sql),
+    describeQuery,
+    describeRelation,
+    ensureSchema: (r) => {
+      const sql = `CREATE SCHEMA IF NOT EXISTS ${r.database ? `${quote(r.database)}.` : ""}${quote(r.schema)}`
+      return withConnection((c) => c.run(sql).then(() => undefined), sql)
+    },
+    dropRelation: (relation) =>
+      Effect.gen(function* () {
+        const existing = yield* describeRelation(relation)
+        if (existing === undefined) return
+        yield* withConnection((c) => c.run(dropStatements(relation, existing.kind)[0] ?? "").then(() => undefined))
+      }),
+    materialize,
+    loadCsv,
+  }
+  return service
+})
+
+/** A layer providing `Compute` backed by DuckDB; the database closes with the layer. */
+export const layer = (options: Options = {}): Layer.Layer<Computed.Compute, Computed.ComputeError> =>
+  Layer.effect(Computed.Compute, make(options))

@@ -1,0 +1,9 @@
+import { ComputeConformance } from "@floe/spec/testing"
+import { DuckDBCompute } from "../src/index.ts"
+
+ComputeConformance.suite("duckdb (in memory)", DuckDBCompute.layer({ threads: 2, connections: 4 }), {
+  database: "memory",
+  slowQuery: "SELECT count(*) AS n FROM range(100000000000) a",
+  integerTypes: ["INTEGER", "BIGINT"],
+  stringTypes: ["VARCHAR"],
+})
