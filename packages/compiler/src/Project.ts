@@ -785,7 +785,7 @@ export const load = Effect.fn("Project.load")(function* (dir: string, options: L
   for (const props of sink.properties.values()) {
     if (!seenNames.has(props.name)) {
       diagnostics.push(
-        make("FLOE-E308", `${props.file} describes ${props.name}, but there is no model or seed file of that name`, {
+        make("FLOE-W302", `${props.file} describes ${props.name}, but there is no model or seed file of that name`, {
           ...props.location,
           file: reader.display(props.file),
         }),

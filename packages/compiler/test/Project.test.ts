@@ -79,9 +79,9 @@ describe("Project.load", () => {
         ["FLOE-E307", "broken/models/schema.yml", 4],
         ["FLOE-E307", "broken/models/schema.yml", 7],
         ["FLOE-E307", "broken/models/schema.yml", 9],
-        ["FLOE-E308", "broken/models/schema.yml", 5],
-        ["FLOE-E308", "broken/models/schema.yml", 8],
-        ["FLOE-E308", "broken/models/schema.yml", 10],
+        ["FLOE-W302", "broken/models/schema.yml", 5],
+        ["FLOE-W302", "broken/models/schema.yml", 8],
+        ["FLOE-W302", "broken/models/schema.yml", 10],
       ])
     }).pipe(Effect.provide(NodeServices.layer)),
   )

@@ -187,6 +187,86 @@ const entries = {
     description: "A regular expression in the file does not compile, is too long, or can backtrack catastrophically.",
     hint: "Simplify the pattern: avoid nested quantifiers such as (a+)+ and keep it under 256 characters.",
   },
+  // E3xx dbt project (@floe/compiler): loading E300, DAG E301–E304, templates E305/E306, properties E307/E309/E310, warnings W3xx.
+  "FLOE-E300": {
+    severity: "error",
+    title: "dbt project file invalid",
+    description:
+      "`dbt_project.yml` (or a properties YAML file) has a value of the wrong shape, for example `model-paths` that is not a list of strings.",
+    hint: "Fix the key shown; the dbt reference for dbt_project.yml lists each key's type.",
+  },
+  "FLOE-E301": {
+    severity: "error",
+    title: "Undefined ref",
+    description: "`ref('x')` names a model, seed or snapshot that the project does not define.",
+    hint: "Create the model, or correct the name in ref() (the message suggests the closest one).",
+  },
+  "FLOE-E302": {
+    severity: "error",
+    title: "Dependency cycle",
+    description: "Models depend on each other in a cycle through `ref()`; dbt cannot order them.",
+    hint: "Break the cycle: move the shared logic into a new upstream model that both refer to.",
+  },
+  "FLOE-E303": {
+    severity: "error",
+    title: "Undefined source",
+    description: "`source('s', 't')` names a source or table that no properties YAML declares.",
+    hint: "Declare the table under `sources:` in a properties YAML file, or correct the names.",
+  },
+  "FLOE-E304": {
+    severity: "error",
+    title: "Duplicate model name",
+    description:
+      "Two model (or seed) files share a name; dbt names nodes by file stem, so names must be unique in a project.",
+    hint: "Rename one of the files; node names come from file names.",
+  },
+  "FLOE-E305": {
+    severity: "error",
+    title: "Template syntax error",
+    description:
+      "A SQL or macro file is not well-formed Jinja: an unclosed `{{`, `{% if %}` without `{% endif %}`, a bad expression.",
+    hint: "Fix the template at the position shown.",
+  },
+  "FLOE-E306": {
+    severity: "error",
+    title: "Template render error",
+    description:
+      "Rendering a model, test or macro failed: `exceptions.raise_compiler_error`, an `env_var` without a default, a call of something undefined.",
+    hint: "Read the message; it names the macro or function that failed.",
+  },
+  "FLOE-E307": {
+    severity: "error",
+    title: "Invalid properties entry",
+    description:
+      "A properties YAML entry is malformed: a model or source without `name`, a test entry that is neither a string nor a one-key mapping, `columns` that is not a list.",
+    hint: "Fix the entry shown; every model, column, source and table needs a `name`.",
+  },
+  "FLOE-E309": {
+    severity: "error",
+    title: "Duplicate macro",
+    description: "Two macros (or generic tests) in the project share a name.",
+    hint: "Rename or remove one of the macros.",
+  },
+  "FLOE-E310": {
+    severity: "error",
+    title: "Unknown generic test",
+    description:
+      "A test in a properties YAML file names a generic test that is neither built in (`unique`, `not_null`, `accepted_values`, `relationships`) nor defined with `{% test %}`.",
+    hint: "Define the test with `{% test name(model, column_name) %}` in tests/generic/ or macros/, or correct its name.",
+  },
+  "FLOE-W301": {
+    severity: "warning",
+    title: "Unsupported dbt feature",
+    description:
+      "The project uses a dbt feature the native engine does not implement yet (snapshots, Python models, packages.yml dependencies, analyses).",
+    hint: "The node is skipped; run it with dbt-core until the native engine supports it.",
+  },
+  "FLOE-W302": {
+    severity: "warning",
+    title: "Properties for a missing model",
+    description: "A properties YAML file describes a model that has no SQL file.",
+    hint: "Remove the entry or create the model file; check the spelling of `name`.",
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type DiagnosticCode = keyof typeof entries
