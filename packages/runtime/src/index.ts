@@ -1,0 +1,2 @@
+/** @floe/runtime — executes compiled Floe products. */
+export * as Lineage from "./Lineage.ts"
