@@ -4,10 +4,11 @@
  * cycle detection, undefined refs and sources with "did you mean", and ephemeral models injected as CTEs.
  */
 import type { Diagnostic as D } from "@floe/spec"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { make } from "./internal/codes.ts"
 import { fromProjectTree, mergeConfig } from "./internal/config.ts"
 import { closest } from "./internal/suggest.ts"
+import { synthesizeNames, type TestMetadata, testHash } from "./internal/testNames.ts"
 import {
   defaultTarget,
   makeRenderer,
@@ -16,11 +17,23 @@ import {
   renderRelation,
   type Target,
 } from "./Jinja.ts"
-import type { DbtProject, SqlFile } from "./Project.ts"
+import type { ColumnProperties, DbtProject, TestEntry } from "./Project.ts"
 
 type Diagnostic = D.Diagnostic
 
 export type ResourceType = "model" | "seed" | "test"
+
+export type { TestMetadata }
+
+/** What a generic test node carries besides the common fields (dbt's GenericTest). */
+export interface GenericTestInfo {
+  readonly metadata: TestMetadata
+  readonly columnName: string | null
+  /** The model or seed the test is attached to; null for source tests, as in dbt. */
+  readonly attachedNode: string | null
+  /** `models.<name>`, `seeds.<name>` or `sources.<source name>`. */
+  readonly fileKeyName: string
+}
 
 /** One compiled node of the DAG. */
 export interface Node {
@@ -28,6 +41,8 @@ export interface Node {
   readonly resourceType: ResourceType
   readonly name: string
   readonly fqn: ReadonlyArray<string>
+  /** dbt's `path`: relative to the resource path; for generic tests `<short name>.sql`. */
+  readonly path: string
   readonly originalFilePath: string
   readonly config: Readonly<Record<string, unknown>>
   readonly database: string
@@ -48,6 +63,8 @@ export interface Node {
   readonly dependsOn: ReadonlyArray<string>
   readonly macros: ReadonlyArray<string>
   readonly extraCtes: ReadonlyArray<{ readonly id: string; readonly sql: string }>
+  /** Set on generic tests only. */
+  readonly test: GenericTestInfo | undefined
 }
 
 export interface Graph {
@@ -95,8 +112,165 @@ export const injectCtes = (sql: string, ctes: ReadonlyArray<{ readonly id: strin
 interface Pending {
   readonly uniqueId: string
   readonly resourceType: "model" | "test"
-  readonly file: SqlFile
+  readonly name: string
+  readonly fqn: ReadonlyArray<string>
+  readonly path: string
+  readonly originalFilePath: string
+  readonly rawCode: string
   readonly baseConfig: Record<string, unknown>
+  /** Generic tests: the test macro to call, and where the test is written (for diagnostics). */
+  readonly macroCall?: { readonly macro: string; readonly kwargs: Readonly<Record<string, unknown>> }
+  readonly test?: GenericTestInfo
+  readonly location?: D.Location
+}
+
+/** The defaults of dbt's TestConfig. */
+export const TEST_CONFIG_DEFAULTS: Readonly<Record<string, unknown>> = {
+  enabled: true,
+  materialized: "test",
+  severity: "ERROR",
+  schema: "dbt_test__audit",
+  fail_calc: "count(*)",
+  warn_if: "!= 0",
+  error_if: "!= 0",
+  store_failures: null,
+  where: null,
+  limit: null,
+}
+
+/** The directories of `file` below the resource path that holds it (`models/staging/x.yml` → `["staging"]`). */
+const resourceDirs = (project: DbtProject, file: string): Array<string> => {
+  const roots = [...project.modelPaths, ...project.seedPaths, ...project.testPaths, ...project.macroPaths]
+  const root = roots.filter((r) => file.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0]
+  const rel = root === undefined ? file : file.slice(root.length + 1)
+  return rel.split("/").slice(0, -1)
+}
+
+interface TestTarget {
+  /** For the name: the model or seed name, or `<source>_<table>`. */
+  readonly nameTarget: string
+  /** The expression the test's `model` argument is (without braces). */
+  readonly modelExpr: string
+  readonly isSource: boolean
+  readonly attachedNode: string | null
+  readonly fileKeyName: string
+  /** The properties file, relative to the project root. */
+  readonly file: string
+}
+
+/**
+ * Turns the tests written in properties files into generic test nodes with dbt's names, hashes and configs.
+ * Unknown test macros are E310; two tests with the same unique_id are E307.
+ */
+const genericTests = (
+  project: DbtProject,
+  macroNames: ReadonlySet<string>,
+  byName: ReadonlyMap<string, string>,
+  display: (rel: string) => string,
+  diagnostics: Array<Diagnostic>,
+): Array<Pending> => {
+  const out: Array<Pending> = []
+  const seen = new Set<string>()
+  const add = (target: TestTarget, entry: TestEntry, column: ColumnProperties | undefined) => {
+    const dot = entry.testName.indexOf(".")
+    const namespace = dot === -1 ? null : entry.testName.slice(0, dot)
+    const testName = dot === -1 ? entry.testName : entry.testName.slice(dot + 1)
+    const location = { ...entry.location, file: display(target.file) }
+    if (!macroNames.has(`test_${testName}`) || (namespace !== null && namespace !== "dbt")) {
+      const suggestion = closest(
+        testName,
+        [...macroNames].filter((m) => m.startsWith("test_")).map((m) => m.slice(5)),
+      )
+      diagnostics.push(
+        make(
+          "FLOE-E310",
+          `${target.file} uses the generic test ${entry.testName}, which is not defined${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
+          location,
+        ),
+      )
+      return
+    }
+    // The order dbt builds the arguments in: the written ones, then column_name, then model.
+    const kwargs: Record<string, unknown> = { ...entry.kwargs }
+    if (column !== undefined) kwargs["column_name"] = column.name
+    kwargs["model"] = `{{ ${target.modelExpr} }}`
+    const typeName = `${target.isSource ? "source_" : ""}${namespace === null ? "" : `${namespace}_`}${testName}`
+    const names =
+      entry.customName === undefined
+        ? synthesizeNames(typeName, target.nameTarget, kwargs)
+        : { short: entry.customName, full: entry.customName }
+    const metadata: TestMetadata = { name: testName, kwargs, namespace }
+    const uniqueId = `test.${project.name}.${names.full}.${testHash(names.full, metadata)}`
+    if (seen.has(uniqueId)) {
+      diagnostics.push(
+        make("FLOE-E307", `${target.file} declares the test ${names.full} twice`, location, "Remove one of the two."),
+      )
+      return
+    }
+    seen.add(uniqueId)
+    const fqn = [project.name, ...resourceDirs(project, target.file), names.full]
+    const entryConfig: Record<string, unknown> = { ...entry.config }
+    if (names.short !== names.full && entryConfig["alias"] === undefined) entryConfig["alias"] = names.short
+    const config = mergeConfig(
+      mergeConfig(mergeConfig(TEST_CONFIG_DEFAULTS, fromProjectTree(project.testsConfig, fqn)), entryConfig),
+      column === undefined || column.tags.length === 0 ? {} : { tags: column.tags },
+    )
+    if (config["enabled"] === false) return
+    out.push({
+      uniqueId,
+      resourceType: "test",
+      name: names.full,
+      fqn,
+      path: `${names.short}.sql`,
+      originalFilePath: target.file,
+      rawCode: `{{ test_${testName}(**_dbt_generic_test_kwargs) }}`,
+      baseConfig: config,
+      macroCall: { macro: `test_${testName}`, kwargs: { ...kwargs, model: target.modelExpr } },
+      test: {
+        metadata,
+        columnName: column?.name ?? (typeof kwargs["column_name"] === "string" ? kwargs["column_name"] : null),
+        attachedNode: target.attachedNode,
+        fileKeyName: target.fileKeyName,
+      },
+      location,
+    })
+  }
+  const testsOf = (target: TestTarget, tests: ReadonlyArray<TestEntry>, columns: ReadonlyArray<ColumnProperties>) => {
+    for (const t of tests) add(target, t, undefined)
+    for (const c of columns) for (const t of c.tests) add(target, t, c)
+  }
+  for (const props of project.properties.values()) {
+    const id = byName.get(props.name)
+    if (id === undefined) continue
+    const kind = id.startsWith("seed.") ? "seeds" : "models"
+    testsOf(
+      {
+        nameTarget: props.name,
+        modelExpr: `get_where_subquery(ref('${props.name}'))`,
+        isSource: false,
+        attachedNode: id,
+        fileKeyName: `${kind}.${props.name}`,
+        file: props.file,
+      },
+      props.tests,
+      props.columns,
+    )
+  }
+  for (const src of project.sources) {
+    testsOf(
+      {
+        nameTarget: `${src.sourceName}_${src.name}`,
+        modelExpr: `get_where_subquery(source('${src.sourceName}', '${src.name}'))`,
+        isSource: true,
+        attachedNode: null,
+        fileKeyName: `sources.${src.sourceName}`,
+        file: src.file,
+      },
+      src.tests,
+      src.columns,
+    )
+  }
+  return out
 }
 
 /**
@@ -147,17 +321,14 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
     )
     const uniqueId = `model.${project.name}.${m.name}`
     byName.set(m.name, uniqueId)
-    pending.push({ uniqueId, resourceType: "model", file: m, baseConfig })
+    pending.push({ uniqueId, resourceType: "model", ...m, baseConfig })
   }
   for (const t of project.singularTests) {
     pending.push({
       uniqueId: `test.${project.name}.${t.name}`,
       resourceType: "test",
-      file: t,
-      baseConfig: mergeConfig(
-        { materialized: "test", severity: "ERROR", schema: "dbt_test__audit" },
-        fromProjectTree(project.testsConfig, t.fqn),
-      ),
+      ...t,
+      baseConfig: mergeConfig(TEST_CONFIG_DEFAULTS, fromProjectTree(project.testsConfig, t.fqn)),
     })
   }
 
@@ -182,6 +353,7 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
       resourceType: "seed",
       name: s.name,
       fqn: s.fqn,
+      path: s.path,
       originalFilePath: s.originalFilePath,
       config,
       database,
@@ -195,28 +367,30 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
       dependsOn: [],
       macros: [],
       extraCtes: [],
+      test: undefined,
     })
   }
+  pending.push(...genericTests(project, renderer.macroNames, byName, display, diagnostics))
 
   // Pass 1 (execute = false): config() calls, refs and sources.
   for (const p of pending) {
     const r = renderer.render({
-      name: p.file.name,
+      name: p.name,
       resourceType: p.resourceType,
-      file: display(p.file.originalFilePath),
-      rawCode: p.file.rawCode,
+      file: display(p.originalFilePath),
+      rawCode: p.rawCode,
       this: undefined,
       config: p.baseConfig,
       execute: false,
+      macroCall: p.macroCall,
     })
+    // A generic test's problems are reported where the test is written in the properties file.
+    const at = (needle: RegExp) => p.location ?? { file: display(p.originalFilePath), ...find(p.rawCode, needle) }
     diagnostics.push(...r.diagnostics)
     const config = mergeConfig(p.baseConfig, r.config)
     const database = typeof config["database"] === "string" ? config["database"] : target.database
-    const schema =
-      p.resourceType === "test"
-        ? `${target.schema}_${String(config["schema"])}`
-        : customSchema(target, config["schema"])
-    const alias = typeof config["alias"] === "string" ? config["alias"] : p.file.name
+    const schema = customSchema(target, config["schema"])
+    const alias = typeof config["alias"] === "string" ? config["alias"] : p.name
     const ephemeral = config["materialized"] === "ephemeral"
     const rendered = renderRelation(database, schema, alias)
     if (p.resourceType === "model") {
@@ -224,7 +398,7 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
         database,
         schema,
         identifier: alias,
-        rendered: ephemeral ? `__dbt__cte__${p.file.name}` : rendered,
+        rendered: ephemeral ? `__dbt__cte__${p.name}` : rendered,
       })
     }
     const dependsOn = new Set<string>()
@@ -235,12 +409,11 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
         continue
       }
       const suggestion = closest(ref.name, byName.keys())
-      const at = find(p.file.rawCode, new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(ref.name)}['"]`))
       diagnostics.push(
         make(
           "FLOE-E301",
-          `${p.file.name} refers to ${ref.package === null ? "" : `${ref.package}.`}${ref.name}, which is not a model or seed in this project${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
-          { file: display(p.file.originalFilePath), ...at },
+          `${p.name} refers to ${ref.package === null ? "" : `${ref.package}.`}${ref.name}, which is not a model or seed in this project${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
+          at(new RegExp(`ref\\s*\\([^)]*['"]${escapeRe(ref.name)}['"]`)),
           suggestion === undefined ? undefined : `Change ref('${ref.name}') to ref('${suggestion}').`,
         ),
       )
@@ -253,33 +426,36 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
       }
       const known = project.sources.map((x) => `${x.sourceName}.${x.name}`)
       const suggestion = closest(`${s}.${t}`, known)
-      const at = find(p.file.rawCode, new RegExp(`source\\s*\\([^)]*['"]${escapeRe(t)}['"]`))
       diagnostics.push(
         make(
           "FLOE-E303",
-          `${p.file.name} reads source ${s}.${t}, which no properties file declares${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
-          { file: display(p.file.originalFilePath), ...at },
+          `${p.name} reads source ${s}.${t}, which no properties file declares${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
+          at(new RegExp(`source\\s*\\([^)]*['"]${escapeRe(t)}['"]`)),
         ),
       )
     }
     mutable.set(p.uniqueId, {
       uniqueId: p.uniqueId,
       resourceType: p.resourceType,
-      name: p.file.name,
-      fqn: p.file.fqn,
-      originalFilePath: p.file.originalFilePath,
+      name: p.name,
+      fqn: p.fqn,
+      path: p.path,
+      originalFilePath: p.originalFilePath,
       config,
       database,
       schema,
       alias,
-      relationName: p.resourceType === "test" || ephemeral ? undefined : rendered,
-      rawCode: p.file.rawCode,
+      // dbt gives a test a relation only when it stores its failures.
+      relationName:
+        ephemeral || (p.resourceType === "test" && config["store_failures"] !== true) ? undefined : rendered,
+      rawCode: p.rawCode,
       compiledCode: undefined,
       refs: r.refs,
       sources: r.sources,
       dependsOn: [...dependsOn].sort(),
       macros: r.macros,
       extraCtes: [],
+      test: p.test,
     })
   }
 
@@ -311,11 +487,13 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
   }
   for (const id of [...mutable.keys()].sort()) visit(id, [])
 
+  const pendingById = new Map(pending.map((p) => [p.uniqueId, p]))
+  const reported = new Set(diagnostics.map((d) => `${d.code}${d.message}`))
   const ownSql = new Map<string, string>()
   // Pass 2 (execute = true), parents first so ephemeral CTEs are compiled before their users.
   for (const id of order) {
     const n = mutable.get(id)
-    const p = pending.find((x) => x.uniqueId === id)
+    const p = pendingById.get(id)
     if (n === undefined || p === undefined) continue
     const r = renderer.render({
       name: n.name,
@@ -328,7 +506,11 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
           : { database: n.database, schema: n.schema, identifier: n.alias, rendered: n.relationName },
       config: n.config,
       execute: true,
+      macroCall: p.macroCall,
     })
+    // Errors that only appear with execute = true (code behind `{% if execute %}`) are new; the rest were
+    // reported by the parse pass.
+    for (const d of r.diagnostics) if (!reported.has(`${d.code}${d.message}`)) diagnostics.push(d)
     if (r.sql === undefined) continue
     const ctes: Array<{ id: string; sql: string }> = []
     const seen = new Set<string>()

@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto"
 import { type DataProduct, Diagnostic as Diag, Yaml } from "@floe/spec"
-import { Effect, FileSystem, Path } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
 import { make } from "./internal/codes.ts"
 import { extractDocs, lineAt } from "./internal/jinja/runtime.ts"
 
