@@ -1,2 +1,4 @@
 /** @floe/runtime — executes compiled Floe products. */
 export * as Lineage from "./Lineage.ts"
+export * as Scheduler from "./Scheduler.ts"
+export * as TestResult from "./TestResult.ts"
