@@ -1,4 +1,5 @@
 /** @floe/runtime — executes compiled Floe products. */
 export * as Lineage from "./Lineage.ts"
+export * as RunResults from "./RunResults.ts"
 export * as Scheduler from "./Scheduler.ts"
 export * as TestResult from "./TestResult.ts"
