@@ -267,6 +267,159 @@ const entries = {
     description: "A properties YAML file describes a model that has no SQL file.",
     hint: "Remove the entry or create the model file; check the spelling of `name`.",
   },
+  // E5xx data contracts (@floe/contracts): lint E50x, merge/match E51x, versioning E52x, drift E53x; warnings W5xx.
+  "FLOE-E500": {
+    severity: "error",
+    title: "Not an ODCS v3 contract",
+    description:
+      "A data contract's `apiVersion` is missing or names a version Floe does not lint (it reads ODCS v3.0.x and v3.1.0), or the file is a Data Contract Specification document.",
+    hint: "Start the contract with `apiVersion: v3.1.0` and `kind: DataContract`; convert a DCS file with `datacontract import --format dcs`.",
+  },
+  "FLOE-E501": {
+    severity: "error",
+    title: "Unknown key in a contract",
+    description:
+      "A data contract holds a key that the ODCS JSON Schema does not define at that place; ODCS refuses unknown keys.",
+    hint: "Correct the spelling or remove the key; put your own metadata under `customProperties`.",
+  },
+  "FLOE-E502": {
+    severity: "error",
+    title: "Missing required contract field",
+    description:
+      "A field ODCS requires is absent: `apiVersion`, `kind`, `id`, `version`, `status` at the top level, `name` on every schema object and property, `property` and `value` on an SLA entry.",
+  },
+  "FLOE-E503": {
+    severity: "error",
+    title: "Wrong type in a contract",
+    description:
+      "A contract value has the wrong type, for example a mapping where ODCS expects a list (`schema`, `properties`, `slaProperties` are lists).",
+  },
+  "FLOE-E504": {
+    severity: "error",
+    title: "Unknown logicalType",
+    description:
+      "A property's `logicalType` is not an ODCS logical type (string, date, number, integer, object, array, boolean; v3.1.0 adds timestamp and time). Engine types such as VARCHAR belong in `physicalType`.",
+    hint: "Use an ODCS logical type and keep the engine type in `physicalType`, e.g. `logicalType: string, physicalType: VARCHAR`.",
+  },
+  "FLOE-E505": {
+    severity: "error",
+    title: "Value not allowed in a contract",
+    description:
+      "A contract value is not one of the values ODCS allows at that place (`kind`, quality `dimension`, `metric`, server `type` …).",
+  },
+  "FLOE-E506": {
+    severity: "error",
+    title: "Bad format in a contract",
+    description: "A contract value does not have the format ODCS requires: a date, a date-time (RFC 3339) or a URI.",
+    hint: "Write dates as 2024-05-31, date-times as 2024-05-31T09:30:00Z and URLs with their scheme (https://…).",
+  },
+  "FLOE-E507": {
+    severity: "error",
+    title: "Contract constraint violated",
+    description:
+      "A contract value breaks a rule of the ODCS JSON Schema other than type, enum and format: a number out of range, a list with too few items, or a quality rule without exactly one threshold operator.",
+  },
+  "FLOE-W508": {
+    severity: "warning",
+    title: "Contract written in the guide's shorthand",
+    description:
+      "The contract uses the lifecycle guide's shorthand (`models:` with `elements:`, `slaProperties` as a mapping with ISO-8601 durations). It matches neither ODCS nor the Data Contract Specification; Floe normalises it to ODCS v3.1.0 and shows the canonical form.",
+    hint: "Run `floe contract fmt FILE --to odcs` to rewrite the file as ODCS v3.1.0.",
+  },
+  "FLOE-E509": {
+    severity: "error",
+    title: "Duplicate name in a contract",
+    description:
+      "Two schema objects, or two properties of one schema object, share a name; diffs, hashes and drift checks identify them by name.",
+    hint: "Give each schema object and each property of an object its own name.",
+  },
+  "FLOE-W510": {
+    severity: "warning",
+    title: "Contract drops a column the model produces",
+    description:
+      "The explicit datacontract.yaml lists the columns of a schema object and leaves out a column the serving model still produces, so the published contract does not promise it.",
+    hint: "Add the column to the schema object in datacontract.yaml, or stop producing it in the model.",
+  },
+  "FLOE-E511": {
+    severity: "error",
+    title: "Contract weakens a classification",
+    description:
+      "The explicit datacontract.yaml gives a column a lower classification (for example public instead of confidential) than the model's `meta.classification`, or removes it.",
+    hint: "Use the model's classification or a stronger one; lower it in the model's schema YAML if it really changed.",
+  },
+  "FLOE-E512": {
+    severity: "error",
+    title: "Contract loosens an SLA",
+    description:
+      "The explicit datacontract.yaml promises less than the output port's SLA: a longer freshness or a lower availability.",
+    hint: "Make the contract's SLA at least as strict as the port's `sla`, or relax the port's SLA in floe.yaml.",
+  },
+  "FLOE-E513": {
+    severity: "error",
+    title: "Output port without a contract schema object",
+    description:
+      "An output port has no schema object in the contract. The schema object of a port is named after the last part of the port's table.",
+    hint: "Add a schema object named after the port's table to datacontract.yaml, or remove the file to let Floe generate the contract.",
+  },
+  "FLOE-E514": {
+    severity: "error",
+    title: "Output port's model not found",
+    description:
+      "No model columns are known for the model that serves an output port: the layer prefix plus the table name (gold.my_product.customers → gold_customers), or the port's `model:`.",
+    hint: "Create the model, or name the serving model with `model:` on the output port.",
+  },
+  "FLOE-W515": {
+    severity: "warning",
+    title: "Contract schema object serves no output port",
+    description: "A schema object in the contract matches no output port's table, so nothing publishes it.",
+    hint: "Add an output port for the table in floe.yaml, or remove the schema object.",
+  },
+  "FLOE-E520": {
+    severity: "error",
+    title: "Major version bump required",
+    description:
+      "The new contract version makes breaking changes (removed column, changed type, new required column, optional → required, narrowed enum or bound, removed or lowered classification, removed or loosened SLA) but does not raise the major version.",
+    hint: "Raise the major version (1.4.2 → 2.0.0), or undo the breaking changes listed.",
+  },
+  "FLOE-E521": {
+    severity: "error",
+    title: "Minor version bump required",
+    description:
+      "The new contract version adds to the contract (an optional column, relaxed nullability, a new SLA or quality rule) but does not raise the minor version.",
+    hint: "Raise the minor version (1.4.2 → 1.5.0).",
+  },
+  "FLOE-E522": {
+    severity: "error",
+    title: "Patch version bump required",
+    description: "The contract changed (descriptions, tags, examples) but its version did not increase.",
+    hint: "Raise the patch version (1.4.2 → 1.4.3).",
+  },
+  "FLOE-E523": {
+    severity: "error",
+    title: "Contract version is not a semantic version",
+    description: "A contract's `version` is not MAJOR.MINOR.PATCH, so the semver gate cannot compare two versions.",
+    hint: 'Use a semantic version such as "1.0.0".',
+  },
+  "FLOE-E530": {
+    severity: "error",
+    title: "Contract column missing from the model",
+    description: "A column the contract promises is not in the output of the model that serves the port.",
+    hint: "Produce the column in the model, or remove it from the contract (a major version change).",
+  },
+  "FLOE-E531": {
+    severity: "error",
+    title: "Contract column type drift",
+    description:
+      "A contract column's logicalType is not compatible with the type the model produces (for example the contract says integer and the model produces VARCHAR).",
+    hint: "Cast the column in the model to the contract's type, or change the contract's type (a major version change).",
+  },
+  "FLOE-W532": {
+    severity: "warning",
+    title: "Required contract column without a not_null test",
+    description:
+      "The contract marks a column `required: true` (or primaryKey) but the model has no not_null test for it, so nothing checks the promise.",
+    hint: "Add a not_null test for the column in the model's schema YAML.",
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type DiagnosticCode = keyof typeof entries
