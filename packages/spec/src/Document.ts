@@ -123,7 +123,7 @@ const decodeWith = <S extends z.ZodType>(
   const source = parsed.source
   if (source === undefined) return { value: undefined, diagnostics: parsed.diagnostics, source: undefined }
   const header = checkHeader(source, kind)
-  if (header.length > 0) return { value: undefined, diagnostics: header, source }
+  if (header.length > 0) return { value: undefined, diagnostics: sort(header), source }
   const reported = new Set<string>()
   const diagnostics = scan(source, reported)
   const result = schema.safeParse(source.value, { reportInput: true })

@@ -14,7 +14,7 @@ import {
   type Pair,
   parseAllDocuments,
 } from "yaml"
-import { type Diagnostic, type Location, make } from "./Diagnostic.ts"
+import { type Diagnostic, type Location, make, sort } from "./Diagnostic.ts"
 
 /** The largest configuration file Floe reads (floe.yaml, platform manifests). */
 export const MAX_BYTES = 1024 * 1024
@@ -123,7 +123,7 @@ export const parse = (input: string | Uint8Array, file: string, maxBytes: number
       else diagnostics.push(make("FLOE-E101", message, loc))
     }
   }
-  if (diagnostics.length > 0) return { source: undefined, diagnostics }
+  if (diagnostics.length > 0) return { source: undefined, diagnostics: sort(diagnostics) }
 
   const [document, second] = documents
   if (second !== undefined) {

@@ -97,6 +97,25 @@ export const toDiagnostics = (
     const where = formatPath(path)
     const name = where === "" ? "the document" : `\`${where}\``
     const input = (issue as { input?: unknown }).input
+    // A required key that is absent: zod reports `invalid_type` for most schemas but `invalid_value` for literals
+    // and enums (apiVersion, kind, scope); either way it is a missing key, not a wrong value.
+    if (
+      (issue.code === "invalid_type" || issue.code === "invalid_value") &&
+      input === undefined &&
+      !has(source, path)
+    ) {
+      const key = String(path[path.length - 1] ?? "")
+      const parent = formatPath(path.slice(0, -1))
+      out.push(
+        make(
+          "FLOE-E111",
+          `missing required key \`${key}\`${parent === "" ? " at the top level" : ` in \`${parent}\``}`,
+          locate(source, path, "key"),
+          `Add \`${key}:\`${parent === "" ? "" : ` under \`${parent}\``}.`,
+        ),
+      )
+      return
+    }
     switch (issue.code) {
       case "unrecognized_keys": {
         const known = keysAt(schema, path)
@@ -121,19 +140,6 @@ export const toDiagnostics = (
         return
       }
       case "invalid_type": {
-        if (input === undefined && !has(source, path)) {
-          const key = String(path[path.length - 1] ?? "")
-          const parent = formatPath(path.slice(0, -1))
-          out.push(
-            make(
-              "FLOE-E111",
-              `missing required key \`${key}\`${parent === "" ? " at the top level" : ` in \`${parent}\``}`,
-              locate(source, path, "key"),
-              `Add \`${key}:\`${parent === "" ? "" : ` under \`${parent}\``}.`,
-            ),
-          )
-          return
-        }
         const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected
         const last = path[path.length - 1]
         if (issue.expected === "string" && typeof input === "number" && last === "version") {
