@@ -2,6 +2,7 @@
  * @floe/spec — the Floe file formats as zod schemas, YAML loading with source positions, the diagnostic model and
  * code registry, and generated JSON Schemas.
  */
+export * as Catalog from "./Catalog.ts"
 export * as CompiledArtifacts from "./CompiledArtifacts.ts"
 export * as Compute from "./Compute.ts"
 export * as DataProduct from "./DataProduct.ts"
