@@ -4,4 +4,5 @@
 
 export * as Graph from "./Graph.ts"
 export * as Jinja from "./Jinja.ts"
+export * as Manifest from "./Manifest.ts"
 export * as Project from "./Project.ts"

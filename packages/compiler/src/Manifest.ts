@@ -1,0 +1,365 @@
+/**
+ * dbt's `target/manifest.json` (schema v12, dbt-core 1.8–1.11) from a loaded project and its graph: nodes
+ * (models, seeds, generic and singular tests), sources, macros, docs, parent_map and child_map. The official JSON
+ * Schema (vendored in schemas/) forbids unknown keys everywhere but in `config`, so every object here is
+ * built field by field.
+ */
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import type { PlatformError } from "effect/PlatformError"
+import type { Graph, Node } from "./Graph.ts"
+import { md5 } from "./internal/testNames.ts"
+import { defaultTarget, renderRelation, type Target } from "./Jinja.ts"
+import type { ColumnProperties, DbtProject, DocDef } from "./Project.ts"
+
+export const SCHEMA_VERSION = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+/** The dbt-core version whose behaviour the engine mirrors (dbt-semantics.md). */
+export const DBT_VERSION = "1.11.0"
+
+type Json = Record<string, unknown>
+
+/** A manifest as plain JSON data, ready for JSON.stringify. */
+export interface Manifest {
+  readonly metadata: Json
+  readonly nodes: Record<string, Json>
+  readonly sources: Record<string, Json>
+  readonly macros: Record<string, Json>
+  readonly docs: Record<string, Json>
+  readonly exposures: Json
+  readonly metrics: Json
+  readonly groups: Json
+  readonly selectors: Json
+  readonly disabled: Json
+  readonly parent_map: Record<string, ReadonlyArray<string>>
+  readonly child_map: Record<string, ReadonlyArray<string>>
+  readonly group_map: Json
+  readonly saved_queries: Json
+  readonly semantic_models: Json
+  readonly unit_tests: Json
+}
+
+export interface ManifestOptions {
+  readonly target?: Partial<Target> | undefined
+  /** ISO-8601 time of generation; the caller reads it from its Clock. */
+  readonly generatedAt: string
+  readonly invocationId: string
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)
+const strOrNull = (x: unknown): string | null => (typeof x === "string" ? x : null)
+const stringList = (x: unknown): Array<string> =>
+  typeof x === "string" ? [x] : Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []
+
+const DOC_CALL = /\{\{\s*doc\(\s*['"]([^'"]+)['"]\s*\)\s*\}\}/g
+
+/** Descriptions may call doc('name'): dbt renders them with the docs block's contents. */
+const renderDescription = (text: string, docs: ReadonlyMap<string, DocDef>): string =>
+  text.replace(DOC_CALL, (whole, name: string) => docs.get(name)?.contents ?? whole)
+
+const docBlocks = (text: string, pkg: string): Array<string> =>
+  [...text.matchAll(DOC_CALL)].map((m) => `doc.${pkg}.${m[1] ?? ""}`)
+
+/** dbt's hook shape: `{sql, transaction, index}`; a project writes plain strings. */
+const hooks = (x: unknown): Array<Json> =>
+  (Array.isArray(x) ? x : x === undefined || x === null ? [] : [x]).map((h, index) =>
+    isRecord(h) && typeof h["sql"] === "string"
+      ? { sql: h["sql"], transaction: h["transaction"] !== false, index }
+      : { sql: String(h), transaction: true, index },
+  )
+
+const time = (x: unknown): Json | null => {
+  if (!isRecord(x)) return null
+  const count = Number.isInteger(x["count"]) ? x["count"] : null
+  const period = x["period"] === "minute" || x["period"] === "hour" || x["period"] === "day" ? x["period"] : null
+  return { count, period }
+}
+
+const freshness = (x: unknown): Json | null =>
+  isRecord(x)
+    ? { warn_after: time(x["warn_after"]), error_after: time(x["error_after"]), filter: strOrNull(x["filter"]) }
+    : null
+
+const columnsOf = (
+  columns: ReadonlyArray<ColumnProperties>,
+  docs: ReadonlyMap<string, DocDef>,
+  pkg: string,
+): Record<string, Json> => {
+  const out: Record<string, Json> = {}
+  for (const c of columns) {
+    out[c.name] = {
+      name: c.name,
+      description: renderDescription(c.description, docs),
+      meta: c.meta,
+      data_type: c.dataType ?? null,
+      constraints: [],
+      quote: c.quote ?? null,
+      config: { meta: c.meta, tags: c.tags },
+      tags: c.tags,
+      granularity: null,
+      doc_blocks: docBlocks(c.description, pkg),
+    }
+  }
+  return out
+}
+
+/** The config as the schema types it: lists of hooks as Hook objects, tags as a list. */
+const configOf = (config: Readonly<Record<string, unknown>>): Json => {
+  const out: Json = { ...config }
+  out["tags"] = stringList(config["tags"])
+  out["meta"] = isRecord(config["meta"]) ? config["meta"] : {}
+  if (config["pre-hook"] !== undefined || config["post-hook"] !== undefined || out["materialized"] !== "test") {
+    out["pre-hook"] = hooks(config["pre-hook"])
+    out["post-hook"] = hooks(config["post-hook"])
+  }
+  for (const k of ["enabled", "alias", "schema", "database"] as const) if (out[k] === undefined) out[k] = null
+  out["enabled"] = config["enabled"] !== false
+  return out
+}
+
+const common = (project: DbtProject, n: Node, createdAt: number) => ({
+  database: n.database,
+  schema: n.schema,
+  name: n.name,
+  resource_type: n.resourceType,
+  package_name: project.name,
+  path: n.path,
+  original_file_path: n.originalFilePath,
+  unique_id: n.uniqueId,
+  fqn: n.fqn,
+  alias: n.alias,
+  created_at: createdAt,
+})
+
+const nodeJson = (
+  project: DbtProject,
+  n: Node,
+  createdAt: number,
+  docs: ReadonlyMap<string, DocDef>,
+  checksums: ReadonlyMap<string, { name: string; checksum: string }>,
+): Json => {
+  const props = n.resourceType === "test" ? undefined : project.properties.get(n.name)
+  const description = props === undefined ? "" : renderDescription(props.description, docs)
+  const config = configOf(n.config)
+  const shared = {
+    ...common(project, n, createdAt),
+    checksum: checksums.get(n.uniqueId) ?? { name: "none", checksum: "" },
+    config,
+    tags: config["tags"],
+    description,
+    columns: props === undefined ? {} : columnsOf(props.columns, docs, project.name),
+    meta: isRecord(n.config["meta"]) ? n.config["meta"] : {},
+    group: null,
+    docs: { show: true, node_color: null },
+    patch_path: props === undefined ? null : `${project.name}://${props.file}`,
+    build_path: null,
+    unrendered_config: {},
+    config_call_dict: {},
+    unrendered_config_call_dict: {},
+    relation_name: n.relationName ?? null,
+    raw_code: n.rawCode,
+    doc_blocks: props === undefined ? [] : docBlocks(props.description, project.name),
+  }
+  if (n.resourceType === "seed") {
+    return {
+      ...shared,
+      config: { delimiter: ",", column_types: {}, ...config },
+      root_path: project.root,
+      depends_on: { macros: [] },
+    }
+  }
+  const compiled = {
+    language: "sql",
+    refs: n.refs.map((r) => ({ name: r.name, package: r.package, version: r.version })),
+    sources: n.sources.map(([s, t]) => [s, t]),
+    metrics: [],
+    functions: [],
+    depends_on: { macros: n.macros, nodes: n.dependsOn },
+    compiled_path:
+      n.compiledCode === undefined
+        ? null
+        : `target/compiled/${project.name}/${n.test === undefined ? n.originalFilePath : `${n.originalFilePath}/${n.path}`}`,
+    compiled: n.compiledCode !== undefined,
+    compiled_code: n.compiledCode ?? null,
+    extra_ctes_injected: n.compiledCode !== undefined,
+    extra_ctes: n.extraCtes.map((c) => ({ id: c.id, sql: c.sql })),
+    contract: { enforced: false, alias_types: true, checksum: null },
+  }
+  if (n.resourceType === "model") {
+    return {
+      ...shared,
+      ...compiled,
+      access: "protected",
+      constraints: [],
+      version: null,
+      latest_version: null,
+      deprecation_date: null,
+      primary_key: [],
+      time_spine: null,
+    }
+  }
+  if (n.test === undefined) return { ...shared, ...compiled }
+  return {
+    ...shared,
+    ...compiled,
+    column_name: n.test.columnName,
+    file_key_name: n.test.fileKeyName,
+    attached_node: n.test.attachedNode,
+    test_metadata: { name: n.test.metadata.name, kwargs: n.test.metadata.kwargs, namespace: n.test.metadata.namespace },
+  }
+}
+
+/**
+ * Builds the manifest of a project from its graph. Pure: the generation time and invocation id come from the
+ * caller. Never fails.
+ */
+export const make = (project: DbtProject, graph: Graph, options: ManifestOptions): Manifest => {
+  const target: Target = { ...defaultTarget, ...options.target }
+  const createdAt = Date.parse(options.generatedAt) / 1000
+  const docs = new Map(project.docs.map((d) => [d.name, d]))
+  const checksums = new Map<string, { name: string; checksum: string }>()
+  for (const m of project.models) checksums.set(`model.${project.name}.${m.name}`, m.checksum)
+  for (const s of project.seeds) checksums.set(`seed.${project.name}.${s.name}`, s.checksum)
+  for (const t of project.singularTests) checksums.set(`test.${project.name}.${t.name}`, t.checksum)
+
+  const nodes: Record<string, Json> = {}
+  for (const id of [...graph.nodes.keys()].sort()) {
+    const n = graph.nodes.get(id)
+    if (n !== undefined) nodes[id] = nodeJson(project, n, createdAt, docs, checksums)
+  }
+
+  const sources: Record<string, Json> = {}
+  for (const s of [...project.sources].sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))) {
+    const database = s.database ?? target.database
+    sources[s.uniqueId] = {
+      database,
+      schema: s.schema,
+      name: s.name,
+      resource_type: "source",
+      package_name: project.name,
+      path: s.file,
+      original_file_path: s.file,
+      unique_id: s.uniqueId,
+      fqn: s.fqn,
+      source_name: s.sourceName,
+      source_description: renderDescription(s.sourceDescription, docs),
+      loader: s.loader,
+      identifier: s.identifier,
+      quoting: { database: null, schema: null, identifier: null, column: null },
+      loaded_at_field: s.loadedAtField ?? null,
+      loaded_at_query: null,
+      freshness: freshness(s.freshness),
+      external: null,
+      description: renderDescription(s.description, docs),
+      columns: columnsOf(s.columns, docs, project.name),
+      meta: s.meta,
+      source_meta: s.sourceMeta,
+      tags: [...s.tags],
+      config: { ...s.config, enabled: s.config["enabled"] !== false, event_time: null },
+      patch_path: null,
+      unrendered_config: {},
+      relation_name: renderRelation(database, s.schema, s.identifier),
+      created_at: createdAt,
+      unrendered_database: null,
+      unrendered_schema: null,
+      doc_blocks: docBlocks(s.description, project.name),
+    }
+  }
+
+  const macros: Record<string, Json> = {}
+  for (const m of [...project.macros].sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))) {
+    macros[m.uniqueId] = {
+      name: m.name,
+      resource_type: "macro",
+      package_name: project.name,
+      path: m.path,
+      original_file_path: m.path,
+      unique_id: m.uniqueId,
+      macro_sql: m.macroSql,
+      depends_on: { macros: [] },
+      description: "",
+      meta: {},
+      docs: { show: true, node_color: null },
+      patch_path: null,
+      arguments: [],
+      created_at: createdAt,
+      supported_languages: null,
+    }
+  }
+
+  const docsJson: Record<string, Json> = {}
+  for (const d of [...project.docs].sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))) {
+    docsJson[d.uniqueId] = {
+      name: d.name,
+      resource_type: "doc",
+      package_name: project.name,
+      path: d.path.split("/").slice(1).join("/") || d.path,
+      original_file_path: d.path,
+      unique_id: d.uniqueId,
+      block_contents: d.contents,
+    }
+  }
+
+  // Every node and source is a member of both maps, with sorted lists, as dbt writes them.
+  const parentMap: Record<string, ReadonlyArray<string>> = {}
+  const childMap: Record<string, ReadonlyArray<string>> = {}
+  const members = [...new Set([...Object.keys(nodes), ...Object.keys(sources)])].sort()
+  for (const id of members) {
+    parentMap[id] = [...(graph.parents.get(id) ?? [])].sort()
+    childMap[id] = [...(graph.children.get(id) ?? [])].sort()
+  }
+
+  return {
+    metadata: {
+      dbt_schema_version: SCHEMA_VERSION,
+      dbt_version: DBT_VERSION,
+      generated_at: options.generatedAt,
+      invocation_id: options.invocationId,
+      invocation_started_at: options.generatedAt,
+      env: {},
+      project_name: project.name,
+      project_id: md5(project.name),
+      user_id: null,
+      send_anonymous_usage_stats: false,
+      adapter_type: target.type,
+      quoting: { database: true, schema: true, identifier: true, column: null },
+      run_started_at: options.generatedAt,
+    },
+    nodes,
+    sources,
+    macros,
+    docs: docsJson,
+    exposures: {},
+    metrics: {},
+    groups: {},
+    selectors: {},
+    disabled: {},
+    parent_map: parentMap,
+    child_map: childMap,
+    group_map: {},
+    saved_queries: {},
+    semantic_models: {},
+    unit_tests: {},
+  }
+}
+
+/**
+ * Writes `manifest` to `file` atomically: to a temporary file beside it, then renamed over it, so a reader
+ * (dagster-dbt, a concurrent compile) never sees half a manifest. Fails with the file system's error.
+ */
+export const write = (
+  file: string,
+  manifest: Manifest,
+): Effect.Effect<void, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dir = path.dirname(file)
+    yield* fs.makeDirectory(dir, { recursive: true })
+    const tmp = path.join(
+      dir,
+      `.${path.basename(file)}.${md5(`${file}${manifest.metadata["invocation_id"]}`).slice(0, 8)}.tmp`,
+    )
+    yield* fs.writeFileString(tmp, JSON.stringify(manifest))
+    yield* fs.rename(tmp, file).pipe(Effect.tapError(() => fs.remove(tmp).pipe(Effect.ignore)))
+  })
