@@ -92,10 +92,14 @@ const scanCredentials = (source: Yaml.YamlSource): Array<Diagnostic> => {
   return out
 }
 
+const NAME_KEYED: ReadonlySet<string> = new Set(["custom_patterns", "layer_thresholds"])
+
 /** Secrets written directly into a manifest (anywhere; `*_env` keys are the allowed way to name them). */
 const scanManifest = (source: Yaml.YamlSource, reported: Set<string>): Array<Diagnostic> => {
   const out: Array<Diagnostic> = []
   Yaml.forEachKey(source, (key, path, value) => {
+    // Maps keyed by folder or layer names hold data, not settings: a folder may well be called `secrets`.
+    if (NAME_KEYED.has(String(path[path.length - 2] ?? ""))) return undefined
     if (!isSecretKey(key)) return undefined
     reported.add(formatPath(path))
     out.push(

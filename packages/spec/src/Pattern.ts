@@ -5,11 +5,14 @@
  */
 
 export const MAX_PATTERN_LENGTH = 256
+/** Side-by-side unbounded repeats (`a*a*a*b`) backtrack polynomially: n^k steps for k of them. */
+export const MAX_UNBOUNDED_REPEATS = 3
 
 /**
  * Checks a pattern. Returns undefined when it is safe, or the reason it is refused: it does not compile, it is too
- * long, it uses a backreference, or it quantifies a group that itself holds a quantifier or an alternation (the
- * shapes `(a+)+`, `(a*)*`, `(a|aa)+` that make backtracking exponential).
+ * long, it uses a backreference, it quantifies a group that itself holds a quantifier or an alternation (the
+ * shapes `(a+)+`, `(a*)*`, `(a|aa)+` that make backtracking exponential), or it has more than three unbounded
+ * repeats (`*`, `+`, `{n,}`), whose backtracking grows as a high power of the name's length.
  */
 export const check = (source: string): string | undefined => {
   if (source.length > MAX_PATTERN_LENGTH)
@@ -23,6 +26,7 @@ export const check = (source: string): string | undefined => {
   // Scan groups: for each group remember whether it holds a quantifier or an alternation.
   const stack: Array<{ risky: boolean }> = []
   let inClass = false
+  let unbounded = 0
   for (let i = 0; i < source.length; i++) {
     const c = source[i]
     if (c === "\\") {
@@ -39,6 +43,7 @@ export const check = (source: string): string | undefined => {
       const top = stack[stack.length - 1]
       if (top) top.risky = true
     } else if (c === "*" || c === "+" || c === "{" || (c === "?" && source[i - 1] !== "(")) {
+      if (c === "*" || c === "+" || (c === "{" && /^\{\d+,\}/.test(source.slice(i)))) unbounded++
       const top = stack[stack.length - 1]
       if (top && c !== "?") top.risky = true
     } else if (c === ")") {
@@ -51,6 +56,9 @@ export const check = (source: string): string | undefined => {
       const parent = stack[stack.length - 1]
       if (parent && (group?.risky || quantified)) parent.risky = true
     }
+  }
+  if (unbounded > MAX_UNBOUNDED_REPEATS) {
+    return `it has ${unbounded} unbounded repeats (*, +, {n,}); at most ${MAX_UNBOUNDED_REPEATS} keep matching fast`
   }
   return undefined
 }

@@ -52,6 +52,8 @@ export const parse = (ref: string): PlatformRef | undefined => {
       if (!TAG.test(tag)) return undefined
     }
     if (!HOST.test(registry) || !REPOSITORY.test(path)) return undefined
+    const port = /:(\d+)$/.exec(registry)?.[1]
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return undefined
     if (tag === undefined && digest === undefined) tag = "latest"
     return { _tag: "oci", registry, repository: path, tag, digest }
   }

@@ -95,6 +95,9 @@ export const parse = (input: string | Uint8Array, file: string, maxBytes: number
         diagnostics: [make("FLOE-E103", `${file} is larger than ${maxBytes} bytes`, { file })],
       }
     }
+    if (input.includes("\u0000")) {
+      return { source: undefined, diagnostics: [make("FLOE-E104", `${file} contains NUL bytes`, { file })] }
+    }
     text = input
   } else {
     const decoded = decodeText(input, file, maxBytes)
@@ -106,7 +109,8 @@ export const parse = (input: string | Uint8Array, file: string, maxBytes: number
   const lineCounter = new LineCounter()
   let documents: Array<Document.Parsed>
   try {
-    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true })
+    // Duplicate keys are found below with a Set: the library's own check is quadratic in the keys of a mapping.
+    const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true })
     documents = Array.isArray(parsed) ? parsed : []
   } catch (e) {
     return {
@@ -122,6 +126,7 @@ export const parse = (input: string | Uint8Array, file: string, maxBytes: number
       if (err.code === "DUPLICATE_KEY") diagnostics.push(make("FLOE-E102", message, loc))
       else diagnostics.push(make("FLOE-E101", message, loc))
     }
+    if (doc.errors.length === 0) diagnostics.push(...duplicateKeys(doc.contents, lineCounter, file))
   }
   if (diagnostics.length > 0) return { source: undefined, diagnostics: sort(diagnostics) }
 
@@ -161,6 +166,34 @@ export const parse = (input: string | Uint8Array, file: string, maxBytes: number
   return { source: { file, text, document, lineCounter, value }, diagnostics: [] }
 }
 
+/** E102 for every key that repeats an earlier key of the same mapping, anywhere in the document. */
+const duplicateKeys = (root: unknown, lineCounter: LineCounter, file: string): Array<Diagnostic> => {
+  const out: Array<Diagnostic> = []
+  const seen = new Set<unknown>()
+  const stack: Array<unknown> = [root]
+  while (stack.length > 0) {
+    const n = stack.pop()
+    if (n === null || typeof n !== "object" || seen.has(n)) continue
+    seen.add(n)
+    if (isMap(n)) {
+      const keys = new Set<string>()
+      for (const p of n.items) {
+        const k = keyText(p)
+        if (k !== undefined) {
+          if (keys.has(k)) {
+            const r = rangeOf(p.key)
+            const loc = r ? position(lineCounter, file, r[0], r[1]) : { file, line: 1, column: 1 }
+            out.push(make("FLOE-E102", `Map keys must be unique: \`${k}\` appears more than once`, loc))
+          }
+          keys.add(k)
+        }
+        stack.push(p.value)
+      }
+    } else if (isSeq(n)) stack.push(...n.items)
+  }
+  return out
+}
+
 const keyText = (pair: Pair): string | undefined => {
   const k = pair.key
   if (isScalar(k)) return String(k.value)
@@ -170,6 +203,22 @@ const keyText = (pair: Pair): string | undefined => {
 
 const resolveAlias = (source: YamlSource, node: unknown): unknown =>
   isAlias(node) ? (node.resolve(source.document) ?? node) : node
+
+const indexes = new WeakMap<object, Map<string, Pair>>()
+
+/** Key → pair of a mapping, built once per mapping so locating many diagnostics stays linear. */
+const indexOf = (map: { readonly items: ReadonlyArray<Pair> }): Map<string, Pair> => {
+  let index = indexes.get(map)
+  if (index === undefined) {
+    index = new Map()
+    for (const p of map.items) {
+      const k = isPair(p) ? keyText(p) : undefined
+      if (k !== undefined && !index.has(k)) index.set(k, p)
+    }
+    indexes.set(map, index)
+  }
+  return index
+}
 
 interface Found {
   readonly node: Node | undefined
@@ -189,7 +238,7 @@ const walk = (source: YamlSource, path: ReadonlyArray<PathSegment>): Found => {
   for (const segment of path) {
     node = resolveAlias(source, node)
     if (isMap(node)) {
-      const next = node.items.find((p) => isPair(p) && keyText(p) === String(segment))
+      const next = indexOf(node).get(String(segment))
       if (next === undefined) return { node: undefined, pair: undefined, depth, deepest, deepestPair }
       pair = next
       node = next.value
