@@ -1,0 +1,1 @@
+export * as SqlCatalog from "./SqlCatalog.ts"
