@@ -83,6 +83,11 @@ export interface RenderRequest {
   readonly config: Readonly<Record<string, unknown>>
   /** False while parsing (dbt's first pass), true when compiling. */
   readonly execute: boolean
+  /**
+   * What `is_incremental()` returns. False at compile time; the runtime sets it when the model is incremental,
+   * its relation exists as a table, and this is not a full refresh (dbt's rule).
+   */
+  readonly isIncremental?: boolean | undefined
   /** For generic tests: call this macro with these keyword arguments instead of rendering rawCode. */
   readonly macroCall?: { readonly macro: string; readonly kwargs: Readonly<Record<string, unknown>> } | undefined
 }
@@ -310,7 +315,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
   define(
     root,
     "is_incremental",
-    fn(() => fromJs(false)),
+    fn(() => fromJs(current().request.isIncremental === true)),
   )
   define(
     root,
