@@ -254,6 +254,13 @@ const entries = {
       "A test in a properties YAML file names a generic test that is neither built in (`unique`, `not_null`, `accepted_values`, `relationships`) nor defined with `{% test %}`.",
     hint: "Define the test with `{% test name(model, column_name) %}` in tests/generic/ or macros/, or correct its name.",
   },
+  "FLOE-E311": {
+    severity: "error",
+    title: "Invalid node selector",
+    description:
+      "A `--select` or `--exclude` selector cannot be read, or names a selection method dbt does not have (the methods are fqn, path, file, tag, source, resource_type, config.<key>, test_type, package).",
+    hint: "Write selectors as dbt does: `stg_orders+`, `tag:nightly`, `path:models/staging`, `config.materialized:incremental`.",
+  },
   "FLOE-W301": {
     severity: "warning",
     title: "Unsupported dbt feature",
