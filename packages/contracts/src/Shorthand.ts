@@ -332,7 +332,7 @@ export const normalise = (input: Readonly<Record<string, unknown>>): Normalised 
         entry.element = qualify(entry.element)
         origin(["slaProperties", list.length, "element"], ["slaProperties", property, "element"])
       }
-      push(entry, ["slaProperties", property], valuePath)
+      push(orderKeys(entry, ["property", "value", "unit", "element"]), ["slaProperties", property], valuePath)
     }
     out.slaProperties = list
   } else if (input.slaProperties !== undefined) rest.slaProperties = input.slaProperties
