@@ -1,0 +1,123 @@
+/**
+ * The dbt half of `floe compile` and of `floe validate` stage 2: load the project, build the graph, and write
+ * `target/manifest.json`. Returns the diagnostics and the counts the CLI prints (`✓ Tests discovered: N`).
+ */
+import { randomUUID } from "node:crypto"
+import { type Compute, type DataProduct, Diagnostic as Diag } from "@floe/spec"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import type { PlatformError } from "effect/PlatformError"
+import * as Graph from "./Graph.ts"
+import type { Target } from "./Jinja.ts"
+import * as Manifest from "./Manifest.ts"
+import * as Project from "./Project.ts"
+
+export interface CompileOptions {
+  /** The product whose transforms make the implicit project when there is no dbt_project.yml. */
+  readonly product?: DataProduct.DataProduct | undefined
+  readonly target?: Partial<Target> | undefined
+  /** `--vars`. */
+  readonly vars?: Readonly<Record<string, unknown>> | undefined
+  /** What `env_var()` reads; the host passes process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  /** Where manifest.json goes, relative to the project directory; default `target`. */
+  readonly targetPath?: string | undefined
+  /** False: build everything but write nothing (`floe validate`). Default true. */
+  readonly write?: boolean | undefined
+  /**
+   * Seam for the compile-time SQL check (issue 3, "Models compile"): the compute engine's `describeQuery`.
+   * Not called yet — binding belongs to the lead's Compute work. It goes in `compile` below, between
+   * `Graph.build` and `Manifest.make`, once per model with compiled SQL.
+   */
+  readonly describeQuery?: Compute.ComputeShape["describeQuery"] | undefined
+}
+
+export interface CompileCounts {
+  readonly models: number
+  /** Models whose SQL rendered (ephemeral models included). */
+  readonly modelsCompiled: number
+  readonly seeds: number
+  /** Generic plus singular tests. */
+  readonly tests: number
+  readonly genericTests: number
+  readonly singularTests: number
+  readonly sources: number
+  readonly macros: number
+}
+
+export interface CompileResult {
+  readonly diagnostics: ReadonlyArray<Diag.Diagnostic>
+  readonly counts: CompileCounts
+  /** Absolute path of the written manifest; undefined when nothing was written (errors, or `write: false`). */
+  readonly manifestPath: string | undefined
+  readonly project: Project.DbtProject | undefined
+  readonly graph: Graph.Graph | undefined
+  readonly manifest: Manifest.Manifest | undefined
+}
+
+const noCounts: CompileCounts = {
+  models: 0,
+  modelsCompiled: 0,
+  seeds: 0,
+  tests: 0,
+  genericTests: 0,
+  singularTests: 0,
+  sources: 0,
+  macros: 0,
+}
+
+/**
+ * Compiles the dbt project in `dir`: loads it, renders and links every node, and writes `target/manifest.json`
+ * (atomically) unless there are errors or `write` is false. Problems in the project are diagnostics, sorted by
+ * file and line; the Effect fails only when the manifest cannot be written (a file-system error).
+ */
+export const compile = (
+  dir: string,
+  options: CompileOptions = {},
+): Effect.Effect<CompileResult, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const loaded = yield* Project.load(dir, { product: options.product })
+    const project = loaded.project
+    if (project === undefined) {
+      return {
+        diagnostics: Diag.sort(loaded.diagnostics),
+        counts: noCounts,
+        manifestPath: undefined,
+        project: undefined,
+        graph: undefined,
+        manifest: undefined,
+      } satisfies CompileResult
+    }
+    const built = yield* Graph.build(project, { target: options.target, vars: options.vars, env: options.env })
+    const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics])
+    // (seam) compile-time binding through options.describeQuery goes here.
+    const nodes = [...built.graph.nodes.values()]
+    const models = nodes.filter((n) => n.resourceType === "model")
+    const genericTests = nodes.filter((n) => n.resourceType === "test" && n.test !== undefined).length
+    const singularTests = nodes.filter((n) => n.resourceType === "test" && n.test === undefined).length
+    const counts: CompileCounts = {
+      models: models.length,
+      modelsCompiled: models.filter((n) => n.compiledCode !== undefined).length,
+      seeds: nodes.filter((n) => n.resourceType === "seed").length,
+      tests: genericTests + singularTests,
+      genericTests,
+      singularTests,
+      sources: project.sources.length,
+      macros: project.macros.length,
+    }
+    const now = yield* Clock.currentTimeMillis
+    const manifest = Manifest.make(project, built.graph, {
+      target: options.target,
+      generatedAt: new Date(now).toISOString(),
+      invocationId: randomUUID(),
+    })
+    let manifestPath: string | undefined
+    if (options.write !== false && !Diag.hasErrors(diagnostics)) {
+      manifestPath = path.resolve(dir, options.targetPath ?? "target", "manifest.json")
+      yield* Manifest.write(manifestPath, manifest)
+    }
+    return { diagnostics, counts, manifestPath, project, graph: built.graph, manifest } satisfies CompileResult
+  })
