@@ -1,5 +1,7 @@
 /** @floe/runtime — executes compiled Floe products. */
 export * as Lineage from "./Lineage.ts"
+export * as Run from "./Run.ts"
 export * as RunResults from "./RunResults.ts"
+export * as RunState from "./RunState.ts"
 export * as Scheduler from "./Scheduler.ts"
 export * as TestResult from "./TestResult.ts"
