@@ -44,6 +44,21 @@ const commands: Readonly<Record<string, Command>> = {
     flags: [],
     run: async (args, io) => (await import("./commands/validate.ts")).validate(args, io),
   },
+  contract: {
+    summary: "Lint, diff and format ODCS data contracts",
+    usage: "floe contract lint FILE [--json] | floe contract diff OLD NEW [--json] | floe contract fmt FILE --to odcs",
+    details: [
+      "lint FILE       checks a contract against the official ODCS v3.0.x/v3.1.0 JSON Schema (the guide's",
+      "                shorthand is read as ODCS v3.1.0, with a warning)",
+      "diff OLD NEW    lists the changes with their level (MAJOR, MINOR, PATCH) and the requiredBump, and",
+      "                checks that NEW's version bumps at least that much",
+      "fmt FILE --to odcs   rewrites FILE as ODCS YAML",
+      "",
+      "Exit codes: 0 ok, 1 invalid contract or the versions fail the semver gate, 2 usage error.",
+    ].join("\n"),
+    flags: [{ name: "to", takesValue: true }],
+    run: async (args, io) => (await import("./commands/contract.ts")).contract(args, io),
+  },
 }
 
 const mainHelp = (io: Io): string => {
