@@ -16,6 +16,11 @@ export interface Options {
   readonly threads?: number | undefined
   /** Connections in the pool: how many statements may run at once (default 4). */
   readonly connections?: number | undefined
+  /**
+   * For an in-memory database: the name SQL refers to it by (DuckDB's own default is "memory"). Compile-time
+   * binding uses it to check SQL written for `"warehouse"."main"."x"` without touching the warehouse file.
+   */
+  readonly database?: string | undefined
 }
 
 const PREFIXES: ReadonlyArray<readonly [RegExp, Computed.ComputeErrorReason]> = [
@@ -77,9 +82,33 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     }),
     (db) => Effect.sync(() => db.closeSync()),
   )
+  const alias =
+    path === ":memory:" && options.database !== undefined && options.database !== "memory"
+      ? options.database
+      : undefined
+  if (alias !== undefined) {
+    yield* Effect.tryPromise({
+      try: async () => {
+        const c = await instance.connect()
+        try {
+          await c.run(`ATTACH ':memory:' AS ${Computed.quoteAnsi(alias)}`)
+        } finally {
+          c.closeSync()
+        }
+      },
+      catch: (e) => toComputeError(e),
+    })
+  }
   const pool = yield* Pool.make({
     acquire: Effect.acquireRelease(
-      Effect.tryPromise({ try: () => instance.connect(), catch: (e) => toComputeError(e) }),
+      Effect.tryPromise({
+        try: async () => {
+          const c = await instance.connect()
+          if (alias !== undefined) await c.run(`USE ${Computed.quoteAnsi(alias)}`)
+          return c
+        },
+        catch: (e) => toComputeError(e),
+      }),
       (c) => Effect.sync(() => c.closeSync()),
     ),
     size: Math.max(1, options.connections ?? 4),

@@ -38,6 +38,26 @@ describe("DuckDB file databases", () => {
     }),
   )
 
+  it.effect("names an in-memory database so SQL written for the warehouse binds without touching it", () =>
+    Effect.gen(function* () {
+      const rows = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const compute = yield* DuckDBCompute.make({ database: "warehouse", connections: 2 })
+          const relation = { database: "warehouse", schema: "main", identifier: "t" }
+          yield* compute.materialize({ kind: "table", relation, sql: "SELECT 1 AS a" })
+          // every pooled connection uses the named database
+          return yield* Effect.all(
+            [compute.query('SELECT * FROM "t"'), compute.query("SELECT current_database() AS d")],
+            {
+              concurrency: 2,
+            },
+          )
+        }),
+      )
+      expect(rows).toEqual([[{ a: 1 }], [{ d: "warehouse" }]])
+    }),
+  )
+
   it("maps DuckDB's error classes to reasons", () => {
     const cases: ReadonlyArray<readonly [string, Compute.ComputeErrorReason]> = [
       ['Parser Error: syntax error at or near "selec"', "Syntax"],
