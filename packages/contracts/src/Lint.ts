@@ -187,5 +187,6 @@ const canonicalExcerpt = (value: Readonly<Record<string, unknown>>): string => {
     lines.push("slaProperties:")
     for (const s of value.slaProperties.slice(0, 5)) lines.push(`  - ${flow(s)}`)
   }
-  return lines.join("\n")
+  // Indented so the excerpt reads as a block under the diagnostic line in terminal output.
+  return lines.map((l) => `      ${l}`).join("\n")
 }
