@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
+import * as Binder from "./Binder.ts"
 import * as Graph from "./Graph.ts"
 import type { Target } from "./Jinja.ts"
 import * as Manifest from "./Manifest.ts"
@@ -27,11 +28,11 @@ export interface CompileOptions {
   /** False: build everything but write nothing (`floe validate`). Default true. */
   readonly write?: boolean | undefined
   /**
-   * Seam for the compile-time SQL check (issue 3, "Models compile"): the compute engine's `describeQuery`.
-   * Not called yet — binding belongs to the lead's Compute work. It goes in `compile` below, between
-   * `Graph.build` and `Manifest.make`, once per model with compiled SQL.
+   * A scratch compute engine for the compile-time SQL check (a throwaway in-memory DuckDB named like the
+   * warehouse): every model is bound without producing rows, so "Models compile" means the engine accepted it,
+   * and `columns` holds each model's output columns. Without it, SQL is rendered but not checked.
    */
-  readonly describeQuery?: Compute.ComputeShape["describeQuery"] | undefined
+  readonly compute?: Compute.ComputeShape | undefined
 }
 
 export interface CompileCounts {
@@ -45,6 +46,8 @@ export interface CompileCounts {
   readonly singularTests: number
   readonly sources: number
   readonly macros: number
+  /** Models the compute engine accepted at compile time (0 without a compute). */
+  readonly modelsBound: number
 }
 
 export interface CompileResult {
@@ -55,6 +58,8 @@ export interface CompileResult {
   readonly project: Project.DbtProject | undefined
   readonly graph: Graph.Graph | undefined
   readonly manifest: Manifest.Manifest | undefined
+  /** Output columns of models and seeds, from the compile-time binding (empty without a compute). */
+  readonly columns: ReadonlyMap<string, ReadonlyArray<Compute.Column>>
 }
 
 const noCounts: CompileCounts = {
@@ -66,6 +71,7 @@ const noCounts: CompileCounts = {
   singularTests: 0,
   sources: 0,
   macros: 0,
+  modelsBound: 0,
 }
 
 /**
@@ -89,11 +95,12 @@ export const compile = (
         project: undefined,
         graph: undefined,
         manifest: undefined,
+        columns: new Map(),
       } satisfies CompileResult
     }
     const built = yield* Graph.build(project, { target: options.target, vars: options.vars, env: options.env })
-    const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics])
-    // (seam) compile-time binding through options.describeQuery goes here.
+    const bound = options.compute === undefined ? undefined : yield* Binder.bind(project, built.graph, options.compute)
+    const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics, ...(bound?.diagnostics ?? [])])
     const nodes = [...built.graph.nodes.values()]
     const models = nodes.filter((n) => n.resourceType === "model")
     const genericTests = nodes.filter((n) => n.resourceType === "test" && n.test !== undefined).length
@@ -107,6 +114,7 @@ export const compile = (
       singularTests,
       sources: project.sources.length,
       macros: project.macros.length,
+      modelsBound: bound?.bound ?? 0,
     }
     const now = yield* Clock.currentTimeMillis
     const manifest = Manifest.make(project, built.graph, {
@@ -119,5 +127,13 @@ export const compile = (
       manifestPath = path.resolve(dir, options.targetPath ?? "target", "manifest.json")
       yield* Manifest.write(manifestPath, manifest)
     }
-    return { diagnostics, counts, manifestPath, project, graph: built.graph, manifest } satisfies CompileResult
+    return {
+      diagnostics,
+      counts,
+      manifestPath,
+      project,
+      graph: built.graph,
+      manifest,
+      columns: bound?.columns ?? new Map(),
+    } satisfies CompileResult
   })

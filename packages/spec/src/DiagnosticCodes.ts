@@ -261,6 +261,19 @@ const entries = {
       "A `--select` or `--exclude` selector cannot be read, or names a selection method dbt does not have (the methods are fqn, path, file, tag, source, resource_type, config.<key>, test_type, package).",
     hint: "Write selectors as dbt does: `stg_orders+`, `tag:nightly`, `path:models/staging`, `config.materialized:incremental`.",
   },
+  "FLOE-E312": {
+    severity: "error",
+    title: "Model does not compile",
+    description:
+      "The compute engine refused the model's compiled SQL when binding it (without producing rows): a missing column, a type mismatch, a function the engine does not have, a syntax error.",
+    hint: "Read the engine's message, fix the SQL, and run `floe validate` again; `target/manifest.json` shows the compiled SQL.",
+  },
+  "FLOE-E313": {
+    severity: "error",
+    title: "Seed cannot be loaded",
+    description: "A seed CSV could not be read by the compute engine (bad quoting, inconsistent columns, a declared column type that does not fit the data).",
+    hint: "Check the CSV's header and rows; fix `column_types` in the seed's config if a declared type is wrong.",
+  },
   "FLOE-W301": {
     severity: "warning",
     title: "Unsupported dbt feature",
@@ -273,6 +286,13 @@ const entries = {
     title: "Properties for a missing model",
     description: "A properties YAML file describes a model that has no SQL file.",
     hint: "Remove the entry or create the model file; check the spelling of `name`.",
+  },
+  "FLOE-W303": {
+    severity: "warning",
+    title: "Model not checked against the engine",
+    description:
+      "A model reads a source whose columns are not declared with a data_type, so it could not be bound at compile time; it is checked when it runs.",
+    hint: "Declare the source's columns with `data_type` in its properties YAML to have its readers checked by `floe validate`.",
   },
   // E5xx data contracts (@floe/contracts): lint E50x, merge/match E51x, versioning E52x, drift E53x; warnings W5xx.
   "FLOE-E500": {
