@@ -30,6 +30,7 @@ describe("Compiler.compile", () => {
           singularTests: 1,
           sources: 1,
           macros: 1,
+          modelsBound: 0,
         })
         expect(r.manifestPath).toBe(join(dir, "target", "manifest.json"))
         const written = JSON.parse(readFileSync(join(dir, "target", "manifest.json"), "utf8"))
