@@ -256,101 +256,114 @@ describe("SqlCatalog on SQLite: the Iceberg JDBC layout", () => {
 
 const worker = fileURLToPath(new URL("./race-worker.ts", import.meta.url))
 
-interface Outcome {
+/** A running contender: send it a round, read its outcome line. */
+interface Contender {
   readonly id: string
-  /** Per round: "ok" when this process created the namespace, else the failure's reason tag. */
-  readonly outcomes: ReadonlyArray<string>
+  readonly round: (n: number) => Promise<string>
+  readonly close: () => Promise<void>
 }
 
-/** Spawns the contenders, waits until every one has opened the catalog, releases them together, and collects. */
-const raceProcesses = (
-  file: string,
-  prefix: string,
-  rounds: number,
-  count: number,
-): Promise<ReadonlyArray<Outcome>> => {
-  const children: Array<ChildProcess> = []
-  const outcomes: Array<Promise<Outcome>> = []
-  const ready: Array<Promise<void>> = []
-  for (let i = 0; i < count; i++) {
-    const child = spawn(process.execPath, ["--no-warnings", worker, file, prefix, String(rounds), `process-${i}`], {
+const spawnContender = (file: string, prefix: string, id: string): Promise<Contender> =>
+  new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ["--no-warnings", worker, file, prefix, id], {
       stdio: ["pipe", "pipe", "pipe"],
     })
-    children.push(child)
-    let out = ""
+    const waiting: Array<(line: string) => void> = []
+    let buffered = ""
     let err = ""
-    let signalReady: () => void = () => {}
-    ready.push(new Promise<void>((resolve) => (signalReady = resolve)))
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString()
-      if (out.startsWith("ready\n")) signalReady()
-    })
     child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()))
-    outcomes.push(
-      new Promise<Outcome>((resolve, reject) => {
-        child.on("close", (code) => {
-          const line = out.split("\n").find((l) => l.startsWith("{"))
-          if (code !== 0 || line === undefined) {
-            signalReady()
-            reject(new Error(`worker ${i} exited with ${code}: ${err || out}`))
-          } else resolve(JSON.parse(line) as Outcome)
-        })
-      }),
-    )
-  }
-  return Promise.all(ready).then(() => {
-    for (const child of children) child.stdin?.write("go\n")
-    return Promise.all(outcomes)
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString()
+      let newline = buffered.indexOf("\n")
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline)
+        buffered = buffered.slice(newline + 1)
+        waiting.shift()?.(line)
+        newline = buffered.indexOf("\n")
+      }
+    })
+    const exited = new Promise<number | null>((done) => child.on("close", done))
+    void exited.then((code) => {
+      if (code !== 0) reject(new Error(`contender ${id} exited with ${code}: ${err}`))
+      for (const w of waiting.splice(0)) w(`exited ${code}: ${err}`)
+    })
+    const next = () => new Promise<string>((r) => waiting.push(r))
+    void next().then((line) => {
+      if (line !== "ready") return reject(new Error(`contender ${id} said ${line}`))
+      resolve({
+        id,
+        round: (n) => {
+          const answer = next()
+          child.stdin?.write(`go ${n}\n`)
+          return answer
+        },
+        close: async () => {
+          child.stdin?.end()
+          await exited
+        },
+      })
+    })
   })
-}
 
 const PROCESSES = 6
-const ROUNDS = 60
+const ROUNDS = 40
 
 describe("SqlCatalog on SQLite: several processes", () => {
-  it(`${PROCESSES} processes creating the same ${ROUNDS} namespaces in one fresh file: exactly one wins each`, {
+  it(`${PROCESSES} node processes race to create each of ${ROUNDS} namespaces in one fresh file: exactly one wins each`, {
     timeout: 60_000,
   }, async () => {
     const file = path.join(dir, "processes", "catalog.db")
-    const results = await raceProcesses(file, "contested_", ROUNDS, PROCESSES)
-    assert.strictEqual(results.length, PROCESSES)
-    const catalog = Effect.scoped(
-      Effect.flatMap(SqlCatalog.make({ _tag: "Sqlite", path: file }), (c) =>
-        Effect.forEach(
-          Array.from({ length: ROUNDS }, (_, i) => i),
-          (i) => c.loadNamespace([`contested_${i}`]),
+    // Every contender opens the fresh file (creating the tables) at the same time.
+    const contenders = await Promise.all(
+      Array.from({ length: PROCESSES }, (_, i) => spawnContender(file, "contested_", `process-${i}`)),
+    )
+    try {
+      const winners: Array<string> = []
+      for (let round = 0; round < ROUNDS; round++) {
+        const outcomes = await Promise.all(contenders.map((c) => c.round(round)))
+        const won = contenders.filter((_, i) => outcomes[i] === "ok")
+        assert.strictEqual(won.length, 1, `round ${round}: ${JSON.stringify(outcomes)}`)
+        assert.deepStrictEqual(
+          outcomes.filter((o) => o !== "ok"),
+          Array.from({ length: PROCESSES - 1 }, () => "AlreadyExists"),
+          `round ${round}`,
+        )
+        winners.push(won[0]?.id ?? "")
+      }
+      const stored = await Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(SqlCatalog.make({ _tag: "Sqlite", path: file }), (c) =>
+            Effect.forEach(winners, (_, round) => c.loadNamespace([`contested_${round}`])),
+          ),
         ),
-      ),
-    )
-    const stored = await Effect.runPromise(catalog)
-    for (let round = 0; round < ROUNDS; round++) {
-      const attempts = results.map((r) => r.outcomes[round])
-      const winners = results.filter((r) => r.outcomes[round] === "ok")
-      assert.strictEqual(winners.length, 1, `round ${round}: ${JSON.stringify(attempts)}`)
-      assert.deepStrictEqual(
-        attempts.filter((a) => a !== "ok"),
-        Array.from({ length: PROCESSES - 1 }, () => "AlreadyExists"),
-        `round ${round}`,
       )
-      assert.strictEqual(stored[round]?.properties["owner"], winners[0]?.id, `round ${round}: the winner's properties`)
+      for (const [round, ns] of stored.entries()) {
+        assert.strictEqual(ns.properties["owner"], winners[round], `round ${round}`)
+      }
+    } finally {
+      await Promise.all(contenders.map((c) => c.close()))
     }
-    // Not one process won everything: the processes really interleaved.
-    assert.isTrue(
-      results.every((r) => r.outcomes.some((o) => o !== "ok")),
-      JSON.stringify(results.map((r) => r.outcomes.filter((o) => o === "ok").length)),
-    )
   })
 
-  it(`${PROCESSES} processes creating different namespaces in one file: all succeed`, { timeout: 60_000 }, async () => {
+  it(`${PROCESSES} node processes creating different namespaces in one file at once: all succeed`, {
+    timeout: 60_000,
+  }, async () => {
     const file = path.join(dir, "processes", "many.db")
-    const results = await Promise.all(
-      Array.from({ length: PROCESSES }, (_, i) => raceProcesses(file, `p${i}_`, ROUNDS, 1).then((r) => r[0])),
+    const contenders = await Promise.all(
+      Array.from({ length: PROCESSES }, (_, i) => spawnContender(file, `p${i}_`, `process-${i}`)),
     )
-    for (const r of results)
-      assert.deepStrictEqual(
-        r?.outcomes,
-        Array.from({ length: ROUNDS }, () => "ok"),
-      )
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const outcomes = await Promise.all(contenders.map((c) => c.round(round)))
+        assert.deepStrictEqual(
+          outcomes,
+          Array.from({ length: PROCESSES }, () => "ok"),
+          `round ${round}`,
+        )
+      }
+    } finally {
+      await Promise.all(contenders.map((c) => c.close()))
+    }
     const names = await Effect.runPromise(
       Effect.scoped(Effect.flatMap(SqlCatalog.make({ _tag: "Sqlite", path: file }), (c) => c.listNamespaces())),
     )

@@ -1,38 +1,33 @@
-// One contender in the multi-process race: opens the SQLite catalog, reports "ready", waits for "go" on stdin,
-// then tries to create the namespaces PREFIX0 … PREFIX(COUNT-1) one after another and prints, as one JSON line,
-// the reason tag of each attempt ("ok" when it created the namespace). Many rounds give the processes many chances
-// to overlap, which a single create per process rarely does.
+// One contender in the multi-process race. Opens the SQLite catalog and prints "ready"; then, for every line
+// "go N" on stdin, tries to create the namespace PREFIX+N and prints the outcome ("ok" or the failure's reason tag)
+// as one line; exits on end of input. The parent releases all contenders into each round together, so every round
+// is a fresh race between processes.
 import * as readline from "node:readline"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
 import { SqlCatalog } from "../src/index.ts"
 
-const [file, prefix, count, id] = process.argv.slice(2)
-if (file === undefined || prefix === undefined || count === undefined || id === undefined) {
-  process.stderr.write("usage: race-worker.ts FILE PREFIX COUNT ID\n")
+const [file, prefix, id] = process.argv.slice(2)
+if (file === undefined || prefix === undefined || id === undefined) {
+  process.stderr.write("usage: race-worker.ts FILE PREFIX ID\n")
   process.exit(2)
 }
 
-const waitForGo = Effect.callback<void>((resume) => {
-  const lines = readline.createInterface({ input: process.stdin })
-  lines.on("line", (line) => {
-    if (line.trim() === "go") {
-      lines.close()
-      resume(Effect.void)
-    }
-  })
-})
-
 const program = Effect.gen(function* () {
   const catalog = yield* SqlCatalog.make({ _tag: "Sqlite", path: file })
+  const rounds = yield* Queue.unbounded<string, Cause.Done>()
+  const lines = readline.createInterface({ input: process.stdin })
+  lines.on("line", (line) => Queue.offerUnsafe(rounds, line.replace(/^go /, "")))
+  lines.on("close", () => Queue.endUnsafe(rounds))
   yield* Effect.sync(() => process.stdout.write("ready\n"))
-  yield* waitForGo
-  const outcomes: Array<string> = []
-  for (let i = 0; i < Number(count); i++) {
-    const result = yield* Effect.result(catalog.createNamespace([`${prefix}${i}`], { owner: id }))
-    outcomes.push(result._tag === "Success" ? "ok" : result.failure.reason._tag)
+  while (true) {
+    const round = yield* Effect.option(Queue.take(rounds))
+    if (round._tag === "None") return
+    const result = yield* Effect.result(catalog.createNamespace([`${prefix}${round.value}`], { owner: id }))
+    const outcome = result._tag === "Success" ? "ok" : result.failure.reason._tag
+    yield* Effect.sync(() => process.stdout.write(`${outcome}\n`))
   }
-  const outcome = { id, outcomes }
-  yield* Effect.sync(() => process.stdout.write(`${JSON.stringify(outcome)}\n`))
 })
 
 Effect.runPromise(Effect.scoped(program)).then(
