@@ -59,7 +59,7 @@ const numbered = (sql: string): string => {
 }
 
 // A constant key for pg_advisory_xact_lock while creating the tables ("floecat" in ASCII).
-const DDL_LOCK_KEY = "0x666c6f65636174"
+const DDL_LOCK_KEY = "28829673322668404"
 
 /**
  * Connects a pool and creates the catalog tables when absent; ends the pool when the scope closes. Fails with
@@ -88,6 +88,7 @@ export const open = (options: PostgresOptions) =>
       (pool) => Effect.promise(() => pool.end().catch(() => undefined)),
     )
 
+    const watched = new WeakSet<pg.PoolClient>()
     const query = (client: pg.PoolClient, sql: string, values: ReadonlyArray<Param>) =>
       Effect.tryPromise({
         try: () => client.query(numbered(sql), [...values]),
@@ -101,6 +102,12 @@ export const open = (options: PostgresOptions) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           const client = yield* restore(Effect.tryPromise({ try: () => pool.connect(), catch: fail }))
+          // A checked-out client without an error listener crashes the process when its connection drops; the
+          // failure reaches us through the pending query instead.
+          if (!watched.has(client)) {
+            watched.add(client)
+            client.on("error", () => {})
+          }
           const tx: Tx = {
             query: (sql, values) => Effect.map(query(client, sql, values), (r) => r.rows as ReadonlyArray<Row>),
             execute: (sql, values) => Effect.map(query(client, sql, values), (r) => r.rowCount ?? 0),
