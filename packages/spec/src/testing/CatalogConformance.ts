@@ -8,7 +8,7 @@
  * vitest (via `@effect/vitest`), so call it at the top level of a test file.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
@@ -37,6 +37,8 @@ export interface Options<E> {
   readonly racers?: number
   /** Per-test timeout. Default 30 seconds. */
   readonly timeout?: Duration.Input
+  /** How long building the layer may take. Default 60 seconds. */
+  readonly layerTimeout?: Duration.Input
 }
 
 type ReasonTag = CatalogErrorReason["_tag"]
@@ -47,7 +49,7 @@ type ReasonTag = CatalogErrorReason["_tag"]
  */
 export const suite = <E>(name: string, options: Options<E>): void => {
   const racers = options.racers ?? 16
-  const timeoutMs = 30_000
+  const timeoutMs = Duration.toMillis(options.timeout ?? "30 seconds")
   const runId = globalThis.crypto.randomUUID().slice(0, 8)
   let counter = 0
   // A root namespace nobody else uses; tests work beneath it.
@@ -68,7 +70,7 @@ export const suite = <E>(name: string, options: Options<E>): void => {
     })
 
   describe(name, () => {
-    layer(options.layer, { timeout: options.timeout ?? "60 seconds", excludeTestServices: true })((it) => {
+    layer(options.layer, { timeout: options.layerTimeout ?? "60 seconds", excludeTestServices: true })((it) => {
       const test = (title: string, body: () => Effect.Effect<void, unknown, Catalog | Scope.Scope>) =>
         it.effect(title, body, timeoutMs)
 
@@ -116,7 +118,7 @@ export const suite = <E>(name: string, options: Options<E>): void => {
             yield* expectReason(catalog.loadNamespace([...root, "no_parent"]), "NotFound")
           }))
 
-        test("levels are kept apart: a.b and a_b and a,b are different namespaces", () =>
+        test("levels are kept apart: [a, b] and [a_b] are different namespaces", () =>
           Effect.gen(function* () {
             const { catalog, root } = yield* freshRoot
             yield* catalog.createNamespace([...root, "a"], { n: "1" })
