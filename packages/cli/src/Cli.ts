@@ -9,7 +9,7 @@ import { type Io, style } from "./Io.ts"
 export const VERSION: string = pkg.version
 
 /** Exit codes, documented in the CLI reference. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2, internal: 3 } as const
+export const ExitCode = { ok: 0, failed: 1, usage: 2, internal: 3, interrupted: 130 } as const
 
 export const GLOBAL_FLAGS: ReadonlyArray<FlagSpec> = [
   { name: "help", short: "h", takesValue: false },
@@ -36,13 +36,56 @@ const commands: Readonly<Record<string, Command>> = {
     summary: "Check a data product without side effects",
     usage: "floe validate [dir] [--json]",
     details: [
-      "Validates floe.yaml in DIR (default: the current directory): YAML syntax, the schema, names, versions,",
-      "cron and time zone, SLAs, and that no secrets or connection settings are written in it.",
+      "Validates the product in DIR (default: the current directory) in four stages, writing nothing:",
+      "  [1/4] floe.yaml: YAML, the schema, names, versions, cron, time zone, SLAs, no secrets",
+      "  [2/4] the dbt project: every model rendered and bound on a scratch DuckDB, sources, tests",
+      "  [3/4] data contracts: datacontract.yaml against ODCS v3, and against the output ports",
+      "  [4/4] platform compliance",
       "",
       "Exit codes: 0 validation passed, 1 validation failed, 2 usage error.",
     ].join("\n"),
-    flags: [],
+    flags: [{ name: "vars", takesValue: true }],
     run: async (args, io) => (await import("./commands/validate.ts")).validate(args, io),
+  },
+  compile: {
+    summary: "Compile the dbt project and write target/manifest.json",
+    usage: "floe compile [dir] [--vars YAML] [--json]",
+    details: [
+      "Renders every model, binds its SQL on a scratch DuckDB without producing rows (so a model that would",
+      "fail at run time fails here), and writes target/manifest.json (dbt's manifest v12) atomically.",
+      "",
+      "Exit codes: 0 compiled, 1 errors, 2 usage error.",
+    ].join("\n"),
+    flags: [{ name: "vars", takesValue: true }],
+    run: async (args, io) => (await import("./commands/compile.ts")).compile(args, io),
+  },
+  run: {
+    summary: "Run the product: seeds, models and tests on the embedded DuckDB",
+    usage:
+      "floe run [dir] [--threads N] [--select S] [--exclude S] [--full-refresh] [--retry-failed] [--warn-error] [--vars YAML] [--json]",
+    details: [
+      "Builds seeds and models in dependency order (N at a time; a failed model skips its descendants), then",
+      "runs the tests of what was built. Writes target/run_results.json, run state under .floe/runs/, and",
+      "OpenLineage events to .floe/lineage/events.ndjson. The warehouse is .floe/warehouse.duckdb.",
+      "",
+      "  --select, --exclude   dbt node selection: model, +model, model+, tag:x, path:models/gold, …",
+      "  --retry-failed        rerun only the failed and skipped nodes of the last run",
+      "  --full-refresh        rebuild incremental models from scratch",
+      "  --warn-error          treat test warnings as failures",
+      "",
+      "Ctrl-C cancels running statements (no half-built table replaces a good one); Ctrl-C twice exits at once.",
+      "Exit codes: 0 success, 1 a model or an error-severity test failed, 2 usage error, 130 interrupted.",
+    ].join("\n"),
+    flags: [
+      { name: "threads", takesValue: true },
+      { name: "select", short: "s", takesValue: true },
+      { name: "exclude", takesValue: true },
+      { name: "full-refresh", takesValue: false },
+      { name: "retry-failed", takesValue: false },
+      { name: "warn-error", takesValue: false },
+      { name: "vars", takesValue: true },
+    ],
+    run: async (args, io) => (await import("./commands/run.ts")).run(args, io),
   },
   contract: {
     summary: "Lint, diff and format ODCS data contracts",
@@ -81,7 +124,7 @@ const mainHelp = (io: Io): string => {
     "  -v, --verbose    Print more detail",
     "      --no-color   No colour (also: NO_COLOR=1)",
     "",
-    "Exit codes: 0 success, 1 failed (validation, compilation or run), 2 usage error, 3 internal error.",
+    "Exit codes: 0 success, 1 failed (validation, compilation or run), 2 usage error, 3 internal error, 130 interrupted.",
     "Docs: docs/README.md in the Floe repository.",
     "",
   ].join("\n")

@@ -1,4 +1,4 @@
-/** Human rendering of diagnostics: `file:line:col  error FLOE-E121  message` and the resolution beneath. */
+/** Human rendering: diagnostics (`file:line:col error FLOE-E121: message` with the resolution beneath) and stages. */
 import type { Diagnostic } from "@floe/spec"
 import { type Io, style } from "./Io.ts"
 
@@ -13,3 +13,34 @@ export const renderDiagnostics = (diagnostics: ReadonlyArray<Diagnostic.Diagnost
       return d.hint === undefined ? head : `${head}\n      ${style.cyan(c, "Resolution:")} ${d.hint}`
     })
     .join("\n")
+
+export interface StageView {
+  readonly index: number
+  readonly total: number
+  readonly title: string
+  readonly checks: ReadonlyArray<{ readonly label: string; readonly passed: boolean }>
+  readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+  readonly skipped?: string | undefined
+}
+
+/** `[2/4] Validating dbt project` with its `✓`/`✗` checks and, beneath, the stage's diagnostics. */
+export const renderStage = (stage: StageView, io: Io, quiet = false): string => {
+  const c = io.color
+  const lines: Array<string> = []
+  const failed = stage.checks.some((k) => !k.passed)
+  if (!quiet || failed) lines.push(style.bold(c, `[${stage.index}/${stage.total}] ${stage.title}`))
+  if (stage.skipped !== undefined) {
+    if (!quiet) lines.push(`  ${style.dim(c, `- skipped: ${stage.skipped}`)}`)
+  } else {
+    for (const k of stage.checks) {
+      if (quiet && k.passed) continue
+      lines.push(`  ${k.passed ? style.green(c, "✓") : style.red(c, "✗")} ${k.label}`)
+    }
+  }
+  const shown = quiet ? stage.diagnostics.filter((d) => d.severity === "error") : stage.diagnostics
+  if (shown.length > 0) lines.push(renderDiagnostics(shown, io))
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`
+}
+
+/** "1.2s" / "250ms" */
+export const seconds = (s: number): string => (s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`)

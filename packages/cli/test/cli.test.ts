@@ -34,7 +34,9 @@ shedule:
 const product = (text: string): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-cli-"))
   writeFileSync(join(dir, "floe.yaml"), text)
-  mkdirSync(join(dir, "models"))
+  // The guide's output port gold.my_product.customers is served by the model gold_customers.
+  mkdirSync(join(dir, "models", "gold"), { recursive: true })
+  writeFileSync(join(dir, "models", "gold", "gold_customers.sql"), "select 1 as customer_id, 'Ada' as name\n")
   return dir
 }
 

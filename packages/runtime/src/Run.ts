@@ -530,9 +530,10 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
     return failed ? ("error" as const) : ("success" as const)
   })
 
-  const exit = yield* Effect.exit(body)
-  if (Exit.isSuccess(exit)) return yield* finish(exit.value)
-  // Interrupted (Ctrl-C): record what happened so --retry-failed can resume, then stay interrupted.
-  yield* Effect.uninterruptible(finish("interrupted"))
-  return yield* Effect.failCause(exit.cause)
+  // Interrupted (Ctrl-C): the finaliser runs uninterruptibly, recording what happened so --retry-failed can
+  // resume, and the run stays interrupted.
+  return yield* body.pipe(
+    Effect.flatMap(finish),
+    Effect.onInterrupt(() => Effect.ignore(finish("interrupted"))),
+  )
 })

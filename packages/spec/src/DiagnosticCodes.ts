@@ -271,7 +271,8 @@ const entries = {
   "FLOE-E313": {
     severity: "error",
     title: "Seed cannot be loaded",
-    description: "A seed CSV could not be read by the compute engine (bad quoting, inconsistent columns, a declared column type that does not fit the data).",
+    description:
+      "A seed CSV could not be read by the compute engine (bad quoting, inconsistent columns, a declared column type that does not fit the data).",
     hint: "Check the CSV's header and rows; fix `column_types` in the seed's config if a declared type is wrong.",
   },
   "FLOE-W301": {

@@ -33,7 +33,11 @@ describe("Yaml.parse", () => {
 
   it("reports a duplicate key at the second occurrence", () => {
     expect(Yaml.parse("a: 1\nb: 2\na: 3\n", "f.yaml").diagnostics).toEqual([
-      expect.objectContaining({ code: "FLOE-E102", ...at(3, 1, 3, 2), message: "Map keys must be unique: `a` appears more than once" }),
+      expect.objectContaining({
+        code: "FLOE-E102",
+        ...at(3, 1, 3, 2),
+        message: "Map keys must be unique: `a` appears more than once",
+      }),
     ])
   })
 

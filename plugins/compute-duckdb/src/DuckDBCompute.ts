@@ -2,6 +2,8 @@
  * DuckDB compute for Floe (`@duckdb/node-api`): the embedded default engine. A file or in-memory database, a pool
  * of connections so models build in parallel, transactional materialisations, cancellation by interruption.
  */
+import { mkdir } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Compute as Computed } from "@floe/spec"
 import * as Effect from "effect/Effect"
@@ -72,7 +74,11 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
   if (options.threads !== undefined) config.threads = String(options.threads)
   const instance = yield* Effect.acquireRelease(
     Effect.tryPromise({
-      try: () => DuckDBInstance.create(path, config),
+      try: async () => {
+        // DuckDB creates the database file but not its directory (.floe/ in a fresh product).
+        if (path !== ":memory:" && !path.startsWith("md:")) await mkdir(dirname(resolve(path)), { recursive: true })
+        return DuckDBInstance.create(path, config)
+      },
       catch: (e) =>
         new Computed.ComputeError({
           reason: "Connection",

@@ -1,13 +1,11 @@
-/** `floe validate [dir]`: the validate pipeline's stages rendered as text, or one JSON object with --json. */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import { Diagnostic, Loader } from "@floe/spec"
+/** `floe validate [dir]`: the four validate stages rendered as they finish, or one JSON object with --json. */
+import { Validate } from "@floe/compiler"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
+import { parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
-import { renderDiagnostics } from "../Render.ts"
+import { renderStage, seconds } from "../Render.ts"
 
 export const validate = async (
   args: { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> },
@@ -17,41 +15,43 @@ export const validate = async (
   const dir = args.positionals[0] ?? "."
   const json = args.flags.has("json")
   const quiet = args.flags.has("quiet")
+  const vars = parseVars(args.flags.get("vars"))
   const started = performance.now()
-  const result = await Effect.runPromise(
-    Loader.loadProduct(dir).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))),
+  const report = await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const compute = yield* scratchCompute()
+        return yield* Validate.validate(dir, {
+          compute,
+          vars,
+          env: process.env,
+          onStage: (stage) => (json ? Effect.void : Effect.sync(() => io.stdout(renderStage(stage, io, quiet)))),
+        })
+      }),
+    ).pipe(Effect.provide(platform)),
   )
-  const passed = !Diagnostic.hasErrors(result.diagnostics)
-  const seconds = (performance.now() - started) / 1000
+  const elapsed = (performance.now() - started) / 1000
   if (json) {
     io.stdout(
       `${JSON.stringify({
-        passed,
-        product: result.value ? { name: result.value.metadata.name, version: result.value.metadata.version } : null,
-        stages: [{ name: "Validating floe.yaml", passed }],
-        diagnostics: result.diagnostics,
-        seconds,
+        passed: report.passed,
+        product: report.product ?? null,
+        stages: report.stages.map((s) => ({
+          index: s.index,
+          title: s.title,
+          passed: s.skipped === undefined ? s.checks.every((k) => k.passed) : null,
+          checks: s.checks,
+          ...(s.skipped === undefined ? {} : { skipped: s.skipped }),
+        })),
+        diagnostics: report.diagnostics,
+        seconds: elapsed,
       })}\n`,
     )
-    return passed ? ExitCode.ok : ExitCode.failed
+  } else if (!quiet || !report.passed) {
+    const verdict = report.passed
+      ? style.green(io.color, "Validation PASSED")
+      : style.red(io.color, "Validation FAILED")
+    io.stdout(`\n${verdict} ${style.dim(io.color, `(${seconds(elapsed)})`)}\n`)
   }
-  const c = io.color
-  const lines: Array<string> = []
-  if (!quiet) lines.push(style.bold(c, "[1/4] Validating floe.yaml"))
-  if (passed) {
-    if (!quiet) lines.push(`  ${style.green(c, "✓")} Schema valid`)
-    const warnings = result.diagnostics.length
-    if (warnings > 0) lines.push(renderDiagnostics(result.diagnostics, io))
-  } else {
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length
-    lines.push(`  ${style.red(c, "✗")} ${errors} ${errors === 1 ? "error" : "errors"}`)
-    lines.push(renderDiagnostics(result.diagnostics, io))
-  }
-  if (!quiet || !passed) {
-    lines.push("")
-    lines.push(passed ? style.green(c, "Validation PASSED") : style.red(c, "Validation FAILED"))
-  }
-  const out = `${lines.join("\n")}\n`
-  io.stdout(out)
-  return passed ? ExitCode.ok : ExitCode.failed
+  return report.passed ? ExitCode.ok : ExitCode.failed
 }
