@@ -1,0 +1,167 @@
+/**
+ * The compile-time SQL check: every model's compiled SQL is bound by the compute engine without producing rows,
+ * so "Models compile" means the engine accepted it, and the compiler learns each model's output columns and
+ * types before any run. It works in a scratch database (the caller gives a throwaway `Compute`, e.g. an in-memory
+ * DuckDB named like the warehouse): seeds are loaded, sources with declared column types become empty tables,
+ * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0` in dependency order.
+ * Empty tables, never views: an engine expands views of views at bind time, which explodes on deep DAGs.
+ */
+import type { Compute, Diagnostic } from "@floe/spec"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type { Graph, Node } from "./Graph.ts"
+import { make } from "./internal/codes.ts"
+import type { DbtProject } from "./Project.ts"
+
+export interface BindResult {
+  /** Output columns per model and seed unique_id, as the engine typed them. */
+  readonly columns: ReadonlyMap<string, ReadonlyArray<Compute.Column>>
+  readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+  /** Models the engine accepted. */
+  readonly bound: number
+  /** Models not checked because something they read could not be set up (a source without column types). */
+  readonly unchecked: number
+}
+
+const firstLine = (message: string): string => message.split("\n")[0] ?? message
+
+/**
+ * Binds the graph's seeds and models on `compute`. Never fails: a model the engine refuses is an E312 diagnostic
+ * (its children are then not checked), a seed that does not load is E313, a model reading a source without
+ * declared column types is W303 (once per source).
+ */
+export const bind = (project: DbtProject, graph: Graph, compute: Compute.ComputeShape): Effect.Effect<BindResult> =>
+  Effect.gen(function* () {
+    const columns = new Map<string, ReadonlyArray<Compute.Column>>()
+    const diagnostics: Array<Diagnostic.Diagnostic> = []
+    const ready = new Set<string>()
+    const schemas = new Set<string>()
+    const file = (n: Node) => `${project.root}/${n.originalFilePath}`
+    const relationOf = (n: { database: string; schema: string; alias: string }): Compute.Relation => ({
+      database: n.database,
+      schema: n.schema,
+      identifier: n.alias,
+    })
+    const ensure = (r: Compute.Relation) =>
+      Effect.gen(function* () {
+        const key = `${r.database}.${r.schema}`
+        if (schemas.has(key)) return
+        schemas.add(key)
+        yield* Effect.ignore(compute.ensureSchema(r))
+      })
+
+    for (const src of project.sources) {
+      if (src.columns.length === 0 || src.columns.some((c) => c.dataType === undefined)) continue
+      const database = src.database ?? graph.nodes.values().next().value?.database ?? "warehouse"
+      const relation = { database, schema: src.schema, identifier: src.identifier }
+      yield* ensure(relation)
+      const cols = src.columns.map((c) => `${compute.quote(c.name)} ${c.dataType}`).join(", ")
+      const created = yield* Effect.exit(
+        compute.execute(`CREATE TABLE IF NOT EXISTS ${compute.render(relation)} (${cols})`),
+      )
+      if (Exit.isSuccess(created)) ready.add(src.uniqueId)
+    }
+
+    const warnedSources = new Set<string>()
+    let bound = 0
+    let unchecked = 0
+    for (const id of graph.order) {
+      const n = graph.nodes.get(id)
+      if (n === undefined || n.resourceType === "test") continue
+      if (n.resourceType === "seed") {
+        const relation = relationOf(n)
+        yield* ensure(relation)
+        const columnTypes = n.config["column_types"]
+        const loaded = yield* Effect.exit(
+          compute.loadCsv({
+            relation,
+            file: `${project.root}/${n.originalFilePath}`,
+            columnTypes:
+              typeof columnTypes === "object" && columnTypes !== null
+                ? Object.fromEntries(Object.entries(columnTypes).map(([k, v]) => [k, String(v)]))
+                : undefined,
+            delimiter: typeof n.config["delimiter"] === "string" ? n.config["delimiter"] : undefined,
+          }),
+        )
+        if (Exit.isFailure(loaded)) {
+          const message = loaded.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
+          diagnostics.push(
+            make("FLOE-E313", `seed ${n.name} cannot be loaded: ${firstLine(message)}`, {
+              file: file(n),
+              line: 1,
+              column: 1,
+            }),
+          )
+          continue
+        }
+        const info = yield* Effect.option(compute.describeRelation(relation))
+        if (info._tag === "Some" && info.value) columns.set(id, info.value.columns)
+        ready.add(id)
+        continue
+      }
+      if (n.compiledCode === undefined) continue
+      const missing = n.dependsOn.filter((p) => !ready.has(p))
+      if (missing.length > 0) {
+        unchecked++
+        for (const p of missing) {
+          if (p.startsWith("source.") && !warnedSources.has(p)) {
+            warnedSources.add(p)
+            diagnostics.push(
+              make(
+                "FLOE-W303",
+                `${n.name} reads ${p.split(".").slice(2).join(".")}, whose columns have no declared data_type; models reading it are checked only when they run`,
+                { file: file(n), line: 1, column: 1 },
+              ),
+            )
+          }
+        }
+        continue
+      }
+      const ephemeral = n.config["materialized"] === "ephemeral"
+      if (ephemeral) {
+        // Ephemeral models are inlined into their readers; bind the query itself for its columns.
+        const described = yield* Effect.exit(compute.describeQuery(n.compiledCode))
+        if (Exit.isSuccess(described)) {
+          columns.set(id, described.value)
+          ready.add(id)
+          bound++
+        } else {
+          const message = described.cause.reasons
+            .map((r) => (r._tag === "Fail" ? r.error.message : String(r)))
+            .join("; ")
+          diagnostics.push(
+            make("FLOE-E312", `model ${n.name} does not compile: ${firstLine(message)}`, {
+              file: file(n),
+              line: 1,
+              column: 1,
+            }),
+          )
+        }
+        continue
+      }
+      const relation = relationOf(n)
+      yield* ensure(relation)
+      const created = yield* Effect.exit(
+        compute.execute(
+          `CREATE OR REPLACE TABLE ${compute.render(relation)} AS SELECT * FROM (${n.compiledCode}) AS floe_bind LIMIT 0`,
+        ),
+      )
+      if (Exit.isFailure(created)) {
+        const message = created.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
+        diagnostics.push(
+          make(
+            "FLOE-E312",
+            `model ${n.name} does not compile: ${firstLine(message)}`,
+            { file: file(n), line: 1, column: 1 },
+            `The engine said: ${message.split("\n").slice(0, 3).join(" ").trim()}. Fix the SQL and run floe validate again.`,
+          ),
+        )
+        continue
+      }
+      const info = yield* Effect.option(compute.describeRelation(relation))
+      if (info._tag === "Some" && info.value) columns.set(id, info.value.columns)
+      ready.add(id)
+      bound++
+    }
+    return { columns, diagnostics, bound, unchecked }
+  })

@@ -1,0 +1,81 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import { describe, expect, it } from "@effect/vitest"
+import { DuckDBCompute } from "@floe/compute-duckdb"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { Compiler } from "../src/index.ts"
+
+const project = (files: Readonly<Record<string, string>>): string => {
+  const dir = mkdtempSync(join(tmpdir(), "floe-bind-"))
+  for (const [rel, text] of Object.entries({ "dbt_project.yml": "name: shop\nversion: '1.0.0'\n", ...files })) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true })
+    writeFileSync(join(dir, rel), text)
+  }
+  return dir
+}
+
+const compileBound = (dir: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const compute = yield* DuckDBCompute.make({ database: "warehouse" })
+      return yield* Compiler.compile(dir, { compute, write: false })
+    }),
+  ).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
+
+describe("compile-time binding", () => {
+  it.effect("binds every model on the engine and learns its output columns and types", () =>
+    Effect.gen(function* () {
+      const dir = project({
+        "seeds/raw_orders.csv": "id,amount,placed_on\n1,10.5,2024-01-01\n",
+        "models/sources.yml":
+          "version: 2\nsources:\n  - name: crm\n    tables:\n      - name: accounts\n        columns:\n          - {name: account_id, data_type: integer}\n          - {name: owner, data_type: varchar}\n",
+        "models/stg_orders.sql": "select id, amount * 2 as doubled, placed_on from {{ ref('raw_orders') }}",
+        "models/eph.sql":
+          "{{ config(materialized='ephemeral') }}\nselect account_id, upper(owner) as owner_upper from {{ source('crm', 'accounts') }}",
+        "models/accounts.sql": "select * from {{ ref('eph') }}",
+      })
+      const r = yield* compileBound(dir)
+      expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([])
+      expect(r.counts.modelsBound).toBe(3)
+      const cols = (id: string) => r.columns.get(id)?.map((c) => `${c.name} ${c.type}`)
+      expect(cols("model.shop.stg_orders")).toEqual(["id BIGINT", "doubled DOUBLE", "placed_on DATE"])
+      expect(cols("model.shop.accounts")).toEqual(["account_id INTEGER", "owner_upper VARCHAR"])
+      expect(cols("seed.shop.raw_orders")).toEqual(["id BIGINT", "amount DOUBLE", "placed_on DATE"])
+    }),
+  )
+
+  it.effect("reports SQL the engine refuses as E312 with the engine's message, and does not check its children", () =>
+    Effect.gen(function* () {
+      const dir = project({
+        "seeds/raw_orders.csv": "id,amount\n1,10.5\n",
+        "models/bad.sql": "select id, no_such_column from {{ ref('raw_orders') }}",
+        "models/child.sql": "select * from {{ ref('bad') }}",
+        "models/good.sql": "select id from {{ ref('raw_orders') }}",
+      })
+      const r = yield* compileBound(dir)
+      const errors = r.diagnostics.filter((d) => d.severity === "error")
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ code: "FLOE-E312", file: `${dir}/models/bad.sql`, line: 1 })
+      expect(errors[0]?.message).toMatch(/bad does not compile: Binder Error: .*no_such_column/)
+      expect(r.counts.modelsBound).toBe(1)
+      expect(r.columns.has("model.shop.child")).toBe(false)
+    }),
+  )
+
+  it.effect("warns once per source without column types; its readers are checked at run time", () =>
+    Effect.gen(function* () {
+      const dir = project({
+        "models/sources.yml": "version: 2\nsources:\n  - name: raw\n    tables: [{name: events}]\n",
+        "models/a.sql": "select * from {{ source('raw', 'events') }}",
+        "models/b.sql": "select count(*) as n from {{ source('raw', 'events') }}",
+      })
+      const r = yield* compileBound(dir)
+      expect(r.diagnostics.map((d) => d.code)).toEqual(["FLOE-W303"])
+      expect(r.counts.modelsBound).toBe(0)
+    }),
+  )
+})
