@@ -51,8 +51,11 @@ const commands: Readonly<Record<string, Command>> = {
     summary: "Compile the dbt project and write target/manifest.json",
     usage: "floe compile [dir] [--vars YAML] [--json]",
     details: [
-      "Renders every model, binds its SQL on a scratch DuckDB without producing rows (so a model that would",
-      "fail at run time fails here), and writes target/manifest.json (dbt's manifest v12) atomically.",
+      "Registers the product's identity ({domain}.{name}) in the embedded catalog .floe/catalog.db (a",
+      "namespace owned by another repository fails with FLOE-E601), renders every model, binds its SQL on a",
+      "scratch DuckDB without producing rows (so a model that would fail at run time fails here), writes",
+      "target/manifest.json (dbt's manifest v12) atomically, and registers the product's contract version",
+      "after the semver gate against the latest registered one.",
       "",
       "Exit codes: 0 compiled, 1 errors, 2 usage error.",
     ].join("\n"),
@@ -101,6 +104,19 @@ const commands: Readonly<Record<string, Command>> = {
     ].join("\n"),
     flags: [{ name: "to", takesValue: true }],
     run: async (args, io) => (await import("./commands/contract.ts")).contract(args, io),
+  },
+  catalog: {
+    summary: "List the products and contract versions registered in the embedded catalog",
+    usage: "floe catalog ls [dir] [--json]",
+    details: [
+      "ls [DIR]   lists the products registered in DIR/.floe/catalog.db (the embedded SQLite catalog that",
+      "           'floe compile' registers the product in): product id, version, repository, owner, and each",
+      "           registered contract version with its canonical hash",
+      "",
+      "Exit codes: 0 listed, 1 the catalog cannot be read, 2 usage error.",
+    ].join("\n"),
+    flags: [],
+    run: async (args, io) => (await import("./commands/catalog.ts")).catalog(args, io),
   },
 }
 

@@ -448,6 +448,49 @@ const entries = {
       "The contract marks a column `required: true` (or primaryKey) but the model has no not_null test for it, so nothing checks the promise.",
     hint: "Add a not_null test for the column in the model's schema YAML.",
   },
+  // E6xx identity and catalog (@floe/identity): ownership E601, contract versions E602, catalog failures E604–E606.
+  "FLOE-E601": {
+    severity: "error",
+    title: "Product namespace owned by another repository",
+    description:
+      "The product's namespace ({domain}.{name}) is registered in the catalog by a different repository, so this product cannot claim it.",
+    hint: "Choose a different product name or contact the namespace owner.",
+  },
+  "FLOE-E602": {
+    severity: "error",
+    title: "Contract version already registered with a different hash",
+    description:
+      "A contract version is immutable once registered: the same {product}/{contract}:{version} is in the catalog with another canonical hash.",
+    hint: "Raise the contract version for the changed contract, or restore the registered one.",
+  },
+  "FLOE-E603": {
+    severity: "error",
+    title: "Invalid product id",
+    description:
+      "The product id is not {domain}.{name} of lower-case letters, digits and '_' (after '-' → '_'), so it cannot name a catalog namespace.",
+    hint: "Use a domain and a name of lower-case letters, digits, '-' and '_', starting with a letter.",
+  },
+  "FLOE-E604": {
+    severity: "error",
+    title: "Catalog error during identity registration",
+    description:
+      "The catalog failed while reading or registering the product or its contracts (unreachable, locked, permission denied, invalid input).",
+    hint: "Check the catalog configuration and that the catalog is reachable, then compile again.",
+  },
+  "FLOE-E605": {
+    severity: "error",
+    title: "Identity registration kept losing to concurrent writers",
+    description:
+      "Every compare-and-set on the product's namespace found it changed by another writer, for as many attempts as Floe makes.",
+    hint: "Compile again once the other registrations of this product have finished.",
+  },
+  "FLOE-E606": {
+    severity: "error",
+    title: "Product not registered",
+    description:
+      "A contract operation needs the product's namespace, but the product is not registered in the catalog.",
+    hint: "Run `floe compile`, which registers the product before its contract.",
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type DiagnosticCode = keyof typeof entries
