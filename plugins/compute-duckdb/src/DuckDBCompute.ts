@@ -2,7 +2,7 @@
  * DuckDB compute for Floe (`@duckdb/node-api`): the embedded default engine. A file or in-memory database, a pool
  * of connections so models build in parallel, transactional materialisations, cancellation by interruption.
  */
-import { mkdir } from "node:fs/promises"
+import { mkdir, stat } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Compute as Computed } from "@floe/spec"
@@ -57,6 +57,28 @@ const toPlain = (row: Record<string, unknown>): Record<string, unknown> => {
 
 const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`
 
+/**
+ * Creates `dir` and its missing parents one level at a time. (Node's recursive mkdir spins forever on paths under
+ * /proc; creating level by level fails fast there, as anywhere a parent cannot be written.)
+ */
+const makeParents = async (dir: string): Promise<void> => {
+  const missing: Array<string> = []
+  let current = dir
+  while (
+    !(await stat(current).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    missing.push(current)
+    const parent = dirname(current)
+    if (parent === current) break
+    current = parent
+  }
+  for (const d of missing.reverse())
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => (e.code === "EEXIST" ? undefined : Promise.reject(e)))
+}
+
 /** Runs a statement and returns the row count DuckDB reports for writes (its `Count` column), else 0. */
 const count = async (c: DuckDBConnection, sql: string): Promise<number> => {
   const n = (await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.Count
@@ -76,7 +98,7 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     Effect.tryPromise({
       try: async () => {
         // DuckDB creates the database file but not its directory (.floe/ in a fresh product).
-        if (path !== ":memory:" && !path.startsWith("md:")) await mkdir(dirname(resolve(path)), { recursive: true })
+        if (path !== ":memory:" && !path.startsWith("md:")) await makeParents(dirname(resolve(path)))
         return DuckDBInstance.create(path, config)
       },
       catch: (e) =>
