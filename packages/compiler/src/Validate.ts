@@ -5,13 +5,16 @@
  * them as they arrive through `onStage`.
  */
 import { Stage as ContractStage } from "@floe/contracts"
-import { type Compute, type DataProduct, Diagnostic, Loader } from "@floe/spec"
+import { type Compute, type DataProduct, Diagnostic, Loader, PlatformSource, Yaml } from "@floe/spec"
 import * as Effect from "effect/Effect"
-import type * as FileSystem from "effect/FileSystem"
-import type * as Path from "effect/Path"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import * as Compiler from "./Compiler.ts"
+import * as Governance from "./Governance.ts"
 import * as ModelOutputs from "./ModelOutputs.ts"
+import * as Platform from "./Platform.ts"
 
 export interface Check {
   readonly label: string
@@ -34,6 +37,8 @@ export interface ValidationReport {
   readonly product: { readonly name: string; readonly version: string } | undefined
   readonly stages: ReadonlyArray<StageReport>
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+  /** The platform the product was checked against (simple mode when it names none); undefined when unresolved. */
+  readonly platform?: Platform.ResolvedPlatform | undefined
 }
 
 export interface ValidateOptions {
@@ -43,6 +48,13 @@ export interface ValidateOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
   /** Called as each stage finishes, for progress output. */
   readonly onStage?: ((stage: StageReport) => Effect.Effect<void>) | undefined
+  /**
+   * Platform sources besides the built-in file source (e.g. `@floe/platform-oci`). A `PlatformSource` service in
+   * the context is used too.
+   */
+  readonly platformSources?: ReadonlyArray<PlatformSource.PlatformSourceShape> | undefined
+  /** File references to platform manifests may not leave this directory (default: the product directory). */
+  readonly platformRoot?: string | undefined
 }
 
 const TOTAL = 4
@@ -65,16 +77,56 @@ export const validate = (
     const skip = (index: number, title: string, why: string) =>
       report({ index, total: TOTAL, title, checks: [], diagnostics: [], skipped: why })
 
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
     const loaded = yield* Loader.loadProduct(dir)
     const schemaOk = !Diagnostic.hasErrors(loaded.diagnostics)
+    const product: DataProduct.DataProduct | undefined = loaded.value
+    const productDir = yield* fs.stat(dir).pipe(
+      Effect.map((i) => (i.type === "Directory" ? dir : path.dirname(dir))),
+      Effect.orElseSucceed(() => dir),
+    )
+    const stage1Checks: Array<Check> = [{ label: "Schema valid", passed: schemaOk }]
+    const stage1Diagnostics: Array<Diagnostic.Diagnostic> = [...loaded.diagnostics]
+    // Simple mode unless floe.yaml names a platform; undefined when it names one that cannot be resolved.
+    let platform: Platform.ResolvedPlatform | undefined = Platform.SIMPLE
+    const ref = product?.platform?.ref
+    if (product !== undefined && ref !== undefined) {
+      const service = yield* Effect.serviceOption(PlatformSource.PlatformSource)
+      const resolution = yield* Platform.resolve(ref, {
+        baseDir: productDir,
+        root: options.platformRoot ?? productDir,
+        location: loaded.source === undefined ? undefined : Yaml.locate(loaded.source, ["platform", "ref"]),
+        sources: [...(options.platformSources ?? []), ...Option.toArray(service)],
+      })
+      stage1Diagnostics.push(...resolution.diagnostics)
+      if (!resolution.checked) {
+        stage1Checks.push({
+          label: `Platform not resolved: ${ref} (no source for it here; defaults apply)`,
+          passed: true,
+        })
+      } else if (resolution.platform === undefined) {
+        platform = undefined
+        stage1Checks.push({ label: `Platform resolved: ${ref}`, passed: false })
+      } else {
+        // A weakening (E712) is an error, but the chain resolved and the parent's rules apply: check against them.
+        platform = resolution.platform
+        const closest = platform.chain[0]
+        stage1Checks.push({
+          label: `Platform resolved: ${closest?.name ?? ref} ${closest?.version ?? ""}`.trim(),
+          passed: !Diagnostic.hasErrors(resolution.diagnostics),
+        })
+        if (platform.chain.length > 1)
+          stage1Checks.push({ label: `Inheritance: ${Platform.describeChain(platform)}`, passed: true })
+      }
+    }
     yield* report({
       index: 1,
       total: TOTAL,
       title: "Validating floe.yaml",
-      checks: [{ label: "Schema valid", passed: schemaOk }],
-      diagnostics: loaded.diagnostics,
+      checks: stage1Checks,
+      diagnostics: Diagnostic.sort(stage1Diagnostics),
     })
-    const product: DataProduct.DataProduct | undefined = loaded.value
     if (product === undefined) {
       yield* skip(2, "Validating dbt project", "floe.yaml has errors")
       yield* skip(3, "Validating data contracts", "floe.yaml has errors")
@@ -117,7 +169,38 @@ export const validate = (
         checks: contracts.checks,
         diagnostics: contracts.diagnostics,
       })
-      yield* skip(4, "Checking platform compliance", "platform governance checks are not available in this version")
+      if (platform === undefined) {
+        yield* skip(4, "Checking platform compliance", "the platform could not be resolved")
+      } else if (compiled.project === undefined) {
+        yield* skip(4, "Checking platform compliance", "the dbt project could not be loaded")
+      } else {
+        const project = compiled.project
+        const hasContractFile = yield* fs
+          .exists(path.join(productDir, ContractStage.CONTRACT_FILE))
+          .pipe(Effect.orElseSucceed(() => false))
+        const governance = Governance.check({
+          product,
+          productSource: loaded.source,
+          platform,
+          compiled,
+          contract: contracts.contract,
+          hasContractFile,
+          displayPath: (node) => path.relative(productDir, path.join(project.root, node.originalFilePath)),
+          diagnosticPath: (node) => path.join(project.root, node.originalFilePath),
+        })
+        yield* report({
+          index: 4,
+          total: TOTAL,
+          title: "Checking platform compliance",
+          checks: [
+            ...(platform.mode === "simple"
+              ? [{ label: "No platform: embedded defaults (simple mode)", passed: true }]
+              : []),
+            ...governance.checks,
+          ],
+          diagnostics: governance.diagnostics,
+        })
+      }
     }
     const diagnostics = Diagnostic.sort(stages.flatMap((s) => s.diagnostics))
     return {
@@ -125,5 +208,6 @@ export const validate = (
       product: product ? { name: product.metadata.name, version: product.metadata.version } : undefined,
       stages,
       diagnostics,
+      platform,
     } satisfies ValidationReport
   })

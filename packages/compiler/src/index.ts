@@ -4,10 +4,12 @@
 
 export * as Binder from "./Binder.ts"
 export * as Compiler from "./Compiler.ts"
+export * as Governance from "./Governance.ts"
 export * as Graph from "./Graph.ts"
 export * as Jinja from "./Jinja.ts"
 export * as Manifest from "./Manifest.ts"
 export * as ModelOutputs from "./ModelOutputs.ts"
+export * as Platform from "./Platform.ts"
 export * as Project from "./Project.ts"
 export * as Rerender from "./Rerender.ts"
 export * as Selection from "./Selection.ts"

@@ -187,6 +187,85 @@ const entries = {
     description: "A regular expression in the file does not compile, is too long, or can backtrack catastrophically.",
     hint: "Simplify the pattern: avoid nested quantifiers such as (a+)+ and keep it under 256 characters.",
   },
+  // E2xx governance (@floe/compiler Governance, stage 4 of validate): naming E201, quality gates E21x, descriptions
+  // E22x, classification E23x, approvals E24x, modes E25x. Severity follows the platform's enforcement level
+  // (strict: error, warn: warning, off: not reported); the table gives the strict severity.
+  "FLOE-E201": {
+    severity: "error",
+    title: "Model name breaks the naming convention",
+    description:
+      "A model's file name does not follow the platform's naming convention: `medallion` (models under bronze/, silver/, gold/ start with bronze_, silver_, gold_), `kimball` (stg_, int_, dim_, fct_ by folder) or the manifest's custom patterns.",
+    hint: "Rename the model file as the message shows (`mv old new`) and update the ref() calls that name it.",
+  },
+  "FLOE-E210": {
+    severity: "error",
+    title: "Model test coverage below the threshold",
+    description:
+      "The share of a model's output columns that have at least one test is below the platform's threshold for the model's layer (`quality_gates.layer_thresholds`, else `minimum_test_coverage`).",
+    hint: "Add tests (not_null, unique, accepted_values, relationships) to the untested columns listed in the message.",
+  },
+  "FLOE-E211": {
+    severity: "error",
+    title: "Product test coverage below the minimum",
+    description:
+      "Across all models, the share of output columns with at least one test is below the platform's `quality_gates.minimum_test_coverage` or the product's `quality.minimum_coverage`, whichever is higher.",
+    hint: "Add column tests in the models' properties YAML until the total reaches the required percentage.",
+  },
+  "FLOE-E221": {
+    severity: "error",
+    title: "Model without a description",
+    description:
+      "The platform requires descriptions (`quality_gates.require_descriptions: true`) and a model has none.",
+    hint: "Add `description:` to the model in its properties YAML (models/schema.yml).",
+  },
+  "FLOE-E222": {
+    severity: "error",
+    title: "Column without a description",
+    description:
+      "The platform requires descriptions (`quality_gates.require_descriptions: true`) and an output column of a model has none.",
+    hint: "Add the column with a `description:` under the model's `columns:` in its properties YAML.",
+  },
+  "FLOE-E230": {
+    severity: "error",
+    title: "PII column without a classification",
+    description:
+      "A column's name matches one of the platform's `classification.pii_patterns` (or, with `require_classification: true`, a column served by an output port) but neither its `meta.classification` nor the data contract classifies it.",
+    hint: "Add `meta: {classification: pii}` to the column in the model's properties YAML, or `classification:` to the property in datacontract.yaml.",
+  },
+  "FLOE-E231": {
+    severity: "error",
+    title: "Unknown classification level",
+    description: "A column's classification is not one of the levels the platform allows (`classification.levels`).",
+    hint: "Use one of the levels the platform manifest lists.",
+  },
+  "FLOE-E240": {
+    severity: "error",
+    title: "Plugin not approved",
+    description:
+      "The product (its transform's `compute`) or a platform manifest (its `plugins`) chooses a plugin type the platform's `approved_plugins` does not list.",
+    hint: "Choose one of the approved plugin types, or ask the platform team to approve this one.",
+  },
+  "FLOE-E241": {
+    severity: "error",
+    title: "Product not approved",
+    description:
+      "The platform lists `approved_products` and the product id (`domain.name`, with `-` as `_`) matches none of them.",
+    hint: "Ask the platform team to add the product id to `approved_products`, or check metadata.domain and metadata.name.",
+  },
+  "FLOE-E250": {
+    severity: "error",
+    title: "Mesh product without output ports",
+    description:
+      "In mesh mode (the product's platform is a domain manifest under an enterprise one) every product publishes what it serves: `output_ports` are required.",
+    hint: "Add `output_ports:` to floe.yaml naming the tables the product serves.",
+  },
+  "FLOE-E251": {
+    severity: "error",
+    title: "Data contract required",
+    description:
+      "The platform requires explicit data contracts (`governance.data_contracts.required: true`) and the product has no datacontract.yaml.",
+    hint: "Write datacontract.yaml (ODCS v3.1.0) next to floe.yaml; `floe contract fmt` shows the generated one as a start.",
+  },
   // E3xx dbt project (@floe/compiler): loading E300, DAG E301–E304, templates E305/E306, properties E307/E309/E310, warnings W3xx.
   "FLOE-E300": {
     severity: "error",
@@ -490,6 +569,48 @@ const entries = {
     description:
       "A contract operation needs the product's namespace, but the product is not registered in the catalog.",
     hint: "Run `floe compile`, which registers the product before its contract.",
+  },
+  // E7xx platform and plugins (@floe/compiler Platform): resolution E70x, inheritance E71x.
+  "FLOE-E701": {
+    severity: "error",
+    title: "Platform reference cannot be resolved",
+    description:
+      "A `platform.ref` (floe.yaml) or `parent.ref` (manifest) names a manifest that cannot be read: a missing or refused file, an unknown OCI repository, tag or digest, a registry that refuses the credentials or cannot be reached with nothing cached, bytes that do not match their digest.",
+    hint: "Check the reference; for oci:// references run `floe platform resolve REF` to see the registry's answer.",
+  },
+  "FLOE-E702": {
+    severity: "error",
+    title: "Platform manifest invalid",
+    description:
+      "A manifest in the platform chain has errors of its own (listed beside this one with the manifest's file), so the chain cannot be resolved.",
+    hint: "Fix the manifest's errors, or point the reference at a valid manifest.",
+  },
+  "FLOE-W703": {
+    severity: "warning",
+    title: "Platform reference not checked",
+    description:
+      "The product names an oci:// platform but the host that runs validation has no OCI platform source, so the reference was not resolved and the embedded governance defaults apply.",
+    hint: "Run with a host that provides @floe/platform-oci (the floe CLI's `platform resolve` does), or use a file reference.",
+  },
+  "FLOE-E710": {
+    severity: "error",
+    title: "Platform inheritance cycle",
+    description: "Following `parent.ref` from manifest to manifest comes back to a manifest already in the chain.",
+    hint: "Point the domain manifest's parent at the enterprise manifest; an enterprise manifest has no parent.",
+  },
+  "FLOE-E711": {
+    severity: "error",
+    title: "Platform chain out of order",
+    description:
+      "The chain is not Enterprise → Domain → Product: a domain manifest's parent is not an enterprise manifest.",
+    hint: "A domain manifest's `parent.ref` must name an enterprise manifest (`scope: enterprise`).",
+  },
+  "FLOE-E712": {
+    severity: "error",
+    title: "Child manifest weakens its parent",
+    description:
+      "A child manifest may only strengthen what its parent sets: enforcement off < warn < strict (contracts: off < warn < alert_only < block), higher coverage, required stays required, PII patterns kept, approved plugins and products narrowed. The message names both files; the parent's value applies.",
+    hint: "Remove the setting from the child manifest to inherit the parent's, or make it at least as strict.",
   },
 } as const satisfies Record<string, CodeEntry>
 
