@@ -2,6 +2,7 @@
  * A small argument parser: the CLI's cold start matters (`floe --help` under 250 ms), so no framework is loaded
  * before a command is chosen. Unknown flags are usage errors with a "did you mean".
  */
+import { closest } from "@floe/spec/Suggest"
 
 export interface FlagSpec {
   readonly name: string
@@ -18,36 +19,9 @@ export class UsageError extends Error {
   override readonly name = "UsageError"
 }
 
-const near = (input: string, candidates: ReadonlyArray<string>): string | undefined => {
-  let best: string | undefined
-  let bestD = 3
-  for (const c of candidates) {
-    const d = editDistance(input, c)
-    if (d < bestD) {
-      best = c
-      bestD = d
-    }
-  }
-  return best
-}
-
-const editDistance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0] ?? 0
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j] ?? 0
-      row[j] = Math.min(up + 1, (row[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diag = up
-    }
-  }
-  return row[b.length] ?? 0
-}
-
 /** Suggests the closest of `candidates` to a mistyped word, for usage errors. */
 export const suggest = (input: string, candidates: ReadonlyArray<string>): string => {
-  const guess = near(input, candidates)
+  const guess = closest(input, candidates)
   return guess === undefined ? "" : ` — did you mean '${guess}'?`
 }
 

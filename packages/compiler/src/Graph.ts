@@ -4,10 +4,10 @@
  * cycle detection, undefined refs and sources with "did you mean", and ephemeral models injected as CTEs.
  */
 import type { Diagnostic as D } from "@floe/spec"
+import { closest } from "@floe/spec/Suggest"
 import * as Effect from "effect/Effect"
 import { make } from "./internal/codes.ts"
 import { fromProjectTree, mergeConfig } from "./internal/config.ts"
-import { closest } from "./internal/suggest.ts"
 import { synthesizeNames, type TestMetadata, testHash } from "./internal/testNames.ts"
 import {
   defaultTarget,

@@ -10,7 +10,7 @@ import {
   TableRef,
 } from "../src/Fields.ts"
 import { credentialIn, isEnvironmentKey, isSecretKey, normaliseKey } from "../src/internal/secrets.ts"
-import { closest } from "../src/internal/suggest.ts"
+import { closest } from "../src/Suggest.ts"
 
 describe("Fields", () => {
   it.each([

@@ -5,9 +5,9 @@
  */
 
 import type { DiagnosticCodes } from "@floe/spec"
+import { closest } from "@floe/spec/Suggest"
 import type { AnySchemaObject, ErrorObject } from "ajv"
 import { isRecord } from "../Odcs.ts"
-import { closest } from "./suggest.ts"
 
 export type Segment = string | number
 

@@ -3,8 +3,8 @@ import type { z } from "zod"
 import { type Diagnostic, make } from "../Diagnostic.ts"
 import type { DiagnosticCode } from "../DiagnosticCodes.ts"
 import { codeForPattern } from "../Fields.ts"
+import { closest } from "../Suggest.ts"
 import { has, locate, type PathSegment, rawText, type YamlSource } from "../Yaml.ts"
-import { closest } from "./suggest.ts"
 
 type AnySchema = z.core.$ZodType
 

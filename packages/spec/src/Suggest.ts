@@ -1,4 +1,7 @@
-/** "Did you mean" for near misses: the closest candidate within a small edit distance. */
+/**
+ * "Did you mean" for near misses, shared by every Floe package: the closest candidate within a small edit distance,
+ * ignoring case and the separators `-`, `_` and space. No dependencies, so the CLI can load it at start-up.
+ */
 
 const distance = (a: string, b: string): number => {
   if (a === b) return 0
@@ -16,17 +19,19 @@ const distance = (a: string, b: string): number => {
   return prev[b.length] ?? 0
 }
 
-/** The candidate closest to `input`, if it is close enough to be a typo (at most a third of its length). */
+/** The candidate closest to `input` (case- and separator-insensitive), if it is close enough to be a typo. */
 export const closest = (input: string, candidates: Iterable<string>): string | undefined => {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_ ]/g, "")
+  const n = norm(input)
   let best: string | undefined
   let bestD = Number.POSITIVE_INFINITY
   for (const c of candidates) {
-    const d = distance(input.toLowerCase(), c.toLowerCase())
+    const d = norm(c) === n ? 0 : distance(n, norm(c))
     if (d < bestD) {
       best = c
       bestD = d
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(input.length / 3)))
+  const limit = Math.max(1, Math.min(3, Math.floor(n.length / 3)))
   return best !== undefined && bestD <= limit ? best : undefined
 }
