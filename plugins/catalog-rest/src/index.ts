@@ -1,0 +1,1 @@
+export * as RestCatalog from "./RestCatalog.ts"
