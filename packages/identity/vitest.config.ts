@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config"
 
 export default defineProject({
-  test: { name: "identity", include: ["test/**/*.test.ts"] },
+  test: { name: "identity", include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 180_000 },
 })

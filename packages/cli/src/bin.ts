@@ -3,6 +3,14 @@
 import { run } from "./Cli.ts"
 import { wantsColor } from "./Io.ts"
 
+// node:sqlite (the embedded catalog) prints an ExperimentalWarning on first use; it says nothing a Floe user can act
+// on, and it would land in the middle of the CLI's output. Other warnings still print.
+const emitWarning = process.emitWarning.bind(process)
+process.emitWarning = ((warning: string | Error, ...rest: Array<unknown>) => {
+  if (String(warning instanceof Error ? warning.message : warning).includes("SQLite is an experimental feature")) return
+  ;(emitWarning as (w: string | Error, ...r: Array<unknown>) => void)(warning, ...rest)
+}) as typeof process.emitWarning
+
 // `floe validate --json | head` closes the pipe early: that is the reader's choice, not a crash.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {
