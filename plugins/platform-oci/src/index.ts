@@ -1,0 +1,4 @@
+/**
+ * @floe/platform-oci — Floe platform manifests as OCI artifacts: resolve, verify, cache and publish.
+ */
+export * as OciPlatformSource from "./OciPlatformSource.ts"
