@@ -105,6 +105,23 @@ const commands: Readonly<Record<string, Command>> = {
     flags: [{ name: "to", takesValue: true }],
     run: async (args, io) => (await import("./commands/contract.ts")).contract(args, io),
   },
+  platform: {
+    summary: "Publish and resolve platform manifests (OCI registries or files)",
+    usage: "floe platform push FILE oci://host/repo:tag [--json] | floe platform resolve REF [--offline] [--json]",
+    details: [
+      "push FILE oci://host/repo:tag   checks FILE is a valid platform manifest and publishes it as an OCI artifact",
+      "                                (application/vnd.floe.platform.manifest.v1+yaml); prints the digest to pin",
+      "resolve REF                     resolves a manifest (oci://… or a file) and its parents, Enterprise → Domain,",
+      "                                and prints the chain with digests and the effective rules",
+      "  --offline                     resolve from the digest cache only",
+      "",
+      "Registry credentials: FLOE_REGISTRY_USERNAME and FLOE_REGISTRY_PASSWORD, or FLOE_REGISTRY_TOKEN.",
+      "Cache: FLOE_PLATFORM_CACHE, else $XDG_CACHE_HOME/floe/platforms or ~/.cache/floe/platforms.",
+      "Exit codes: 0 pushed or resolved, 1 failed, 2 usage error.",
+    ].join("\n"),
+    flags: [{ name: "offline", takesValue: false }],
+    run: async (args, io) => (await import("./commands/platform.ts")).platform(args, io),
+  },
   catalog: {
     summary: "List the products and contract versions registered in the embedded catalog",
     usage: "floe catalog ls [dir] [--json]",
