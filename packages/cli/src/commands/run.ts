@@ -3,23 +3,16 @@
  * lineage to .floe/lineage/events.ndjson), rendering the guide's four stages as work finishes. Ctrl-C cancels
  * running statements and records the run so `--retry-failed` resumes it; a second Ctrl-C exits at once.
  */
-import { join } from "node:path"
-import { Compiler, Selection } from "@floe/compiler"
-import { DuckDBCompute } from "@floe/compute-duckdb"
-import { Lineage, Run, RunState } from "@floe/runtime"
-import { DataProduct, Diagnostic, Loader } from "@floe/spec"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FileSystem from "effect/FileSystem"
-import * as Layer from "effect/Layer"
-import * as Path from "effect/Path"
 import { UsageError } from "../Args.ts"
-import { ExitCode, VERSION } from "../Cli.ts"
-import { intFlag, LINEAGE_FILE, parseVars, platform, WAREHOUSE } from "../Embedded.ts"
+import { ExitCode } from "../Cli.ts"
+import { intFlag, parseVars } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import { renderDiagnostics, seconds } from "../Render.ts"
+import { runPipeline } from "../RunPipeline.ts"
 
 const list = (v: string | true | undefined): Array<string> => (typeof v === "string" ? [v] : [])
 
@@ -49,106 +42,19 @@ export const run = async (
   }
   const started = performance.now()
 
-  const program = Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    out(`${style.bold(c, "[1/4] Starting runtime")}\n`)
-    const loaded = yield* Loader.loadProduct(dir)
-    if (loaded.value === undefined) return { _tag: "Invalid" as const, diagnostics: loaded.diagnostics }
-    const product = loaded.value
-    const compiled = yield* Compiler.compile(dir, { product, vars, env: process.env })
-    if (compiled.project === undefined || compiled.graph === undefined || Diagnostic.hasErrors(compiled.diagnostics)) {
-      return {
-        _tag: "Invalid" as const,
-        diagnostics: Diagnostic.sort([...loaded.diagnostics, ...compiled.diagnostics]),
-      }
-    }
-    let selected: ReadonlySet<string> | undefined
-    if (retryFailed) {
-      const last = yield* RunState.latest(fs, path, dir)
-      if (last === undefined) return { _tag: "Nothing" as const, message: "There is no earlier run to retry." }
-      selected = RunState.toRetry(last)
-      if (selected.size === 0)
-        return { _tag: "Nothing" as const, message: `The last run (${last.runId}) had no failures.` }
-    } else if (select.length > 0 || exclude.length > 0) {
-      const s = Selection.select(compiled.project, compiled.graph, { select, exclude })
-      if (Diagnostic.hasErrors(s.diagnostics)) return { _tag: "Invalid" as const, diagnostics: s.diagnostics }
-      selected = new Set(s.selected)
-    }
-    const warehouse = path.join(dir, WAREHOUSE)
-    yield* fs.makeDirectory(path.dirname(warehouse), { recursive: true })
-    out(
-      [
-        `  Product: ${product.metadata.name} ${product.metadata.version} (${DataProduct.productId(product)})`,
-        `  Compute: duckdb (${warehouse}), ${threads} thread${threads === 1 ? "" : "s"}`,
-        `  Lineage: file (${path.join(dir, LINEAGE_FILE)})`,
-        `${style.bold(c, "[2/4] Executing transforms")}\n`,
-      ].join("\n"),
-    )
-    const emitter = yield* Lineage.makeEmitter()
-    const result = yield* Run.run({
-      project: compiled.project,
-      graph: compiled.graph,
-      selected,
-      threads,
-      fullRefresh,
-      warnError,
-      renderOptions: { vars, env: process.env },
-      dir,
-      namespace: DataProduct.productId(product),
-      productName: product.metadata.name,
-      floeVersion: VERSION,
-      args: { select, exclude, full_refresh: fullRefresh, retry_failed: retryFailed },
-      emitter,
-      onProgress: (e) =>
-        Effect.sync(() => {
-          if (e._tag === "NodeFinished") {
-            const o = e.outcome
-            const ok = o.status === "success"
-            const lines = [
-              `  ${ok ? style.green(c, "▶") : style.red(c, "✗")} ${o.name} ${style.dim(c, `(${seconds(o.seconds)})`)}`,
-            ]
-            if (ok && o.rows !== undefined && !quiet) lines.push(`    Rows: ${o.rows}`)
-            if (ok && !quiet) lines.push(`    OpenLineage: COMPLETE`)
-            if (!ok) lines.push(`    ${style.red(c, o.message ?? "failed")}`)
-            out(`${lines.join("\n")}\n`)
-          } else if (e._tag === "TestsStarted") {
-            out(`${style.bold(c, "[3/4] Running quality checks")}\n`)
-            if (e.count === 0) out(`  ${style.dim(c, "- no tests")}\n`)
-          } else if (e._tag === "TestFinished") {
-            const t = e.outcome
-            const mark =
-              t.status === "pass"
-                ? style.green(c, "✓")
-                : t.status === "warn"
-                  ? style.yellow(c, "⚠")
-                  : t.status === "skipped"
-                    ? style.dim(c, "-")
-                    : style.red(c, "✗")
-            if (quiet && (t.status === "pass" || t.status === "skipped")) return
-            const model = t.attachedNode?.split(".").pop()
-            const what = `${t.testName}${t.column ? `: ${t.column}` : ""}${model && t.testName !== t.name ? ` [${model}]` : ""}`
-            const detail = t.failures !== undefined && t.failures > 0 ? `${t.status}, ${t.failures} failing` : t.status
-            out(
-              `  ${mark} ${what} (${detail})${t.status === "error" || t.status === "skipped" ? ` ${style.dim(c, t.message ?? "")}` : ""}\n`,
-            )
-          }
-        }),
-    })
-    out(
-      `${style.bold(c, "[4/4] Validating contracts")}\n  ${style.dim(c, "- skipped: contract checks after a run are not available in this version")}\n`,
-    )
-    return { _tag: "Ran" as const, result, dropped: emitter.dropped() }
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(
-      Layer.mergeAll(
-        DuckDBCompute.layer({ path: join(dir, WAREHOUSE), threads }),
-        Lineage.layerFile(join(dir, LINEAGE_FILE)).pipe(Layer.provide(platform)),
-        platform,
-      ),
-    ),
-  )
+  const program = runPipeline({
+    dir,
+    threads,
+    vars,
+    select,
+    exclude,
+    retryFailed,
+    fullRefresh,
+    warnError,
+    quiet,
+    color: c,
+    out,
+  })
 
   const fiber = Effect.runFork(program)
   let interrupts = 0
