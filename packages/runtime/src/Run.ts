@@ -14,6 +14,7 @@ import type { Emitter } from "./Lineage.ts"
 import * as RunResults from "./RunResults.ts"
 import * as RunState from "./RunState.ts"
 import * as Scheduler from "./Scheduler.ts"
+import * as TestBatch from "./TestBatch.ts"
 import * as TestResult from "./TestResult.ts"
 
 export type ModelStatus = "success" | "error" | "skipped"
@@ -73,6 +74,11 @@ export interface Options {
   readonly args?: Readonly<Record<string, unknown>> | undefined
   readonly emitter?: Emitter | undefined
   readonly onProgress?: ((event: Progress) => Effect.Effect<void>) | undefined
+  /**
+   * Fuse the built-in generic tests of each relation into one statement (see TestBatch); default true. The
+   * outcomes are the same either way; a fused test's `seconds` is its share of the statement's time.
+   */
+  readonly fuseTests?: boolean | undefined
 }
 
 export interface Result {
@@ -152,6 +158,7 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
   yield* progress({ _tag: "RunStarted", runId, models: buildable.length, tests: tests.length })
 
   const nodeOutcomes = new Map<string, NodeOutcome>()
+  const ensuredSchemas = new Set<string>()
   const testOutcomes = new Map<string, TestOutcome>()
 
   const buildNode = (id: string) =>
@@ -185,7 +192,13 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
 
       const work: Effect.Effect<{ rows: number | undefined }, Compute.ComputeError> = Effect.gen(function* () {
         if (materialized === "ephemeral") return { rows: undefined }
-        yield* compute.ensureSchema(relation)
+        // Once per schema and run: a statement per model adds up on large projects. A race between two models of
+        // one schema only repeats the idempotent statement.
+        const schemaKey = `${relation.database ?? ""}\u0000${relation.schema}`
+        if (!ensuredSchemas.has(schemaKey)) {
+          yield* compute.ensureSchema(relation)
+          ensuredSchemas.add(schemaKey)
+        }
         if (n.resourceType === "seed") {
           const columnTypes = n.config["column_types"]
           return yield* compute.loadCsv({
@@ -297,22 +310,50 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
       return { result: outcome, blocksChildren: true }
     })
 
+  const testBase = (n: Graph.Node) => ({
+    uniqueId: n.uniqueId,
+    name: n.name,
+    attachedNode: n.test?.attachedNode ?? n.dependsOn[0],
+    column: n.test?.columnName ?? undefined,
+    testName: n.test?.metadata.name ?? n.name,
+    severity: String(n.config["severity"] ?? "error").toLowerCase(),
+  })
+  const testConfig = (n: Graph.Node): TestResult.TestConfig => {
+    const limit = n.config["limit"]
+    return {
+      severity: String(n.config["severity"] ?? "error").toLowerCase(),
+      warn_if: typeof n.config["warn_if"] === "string" ? n.config["warn_if"] : undefined,
+      error_if: typeof n.config["error_if"] === "string" ? n.config["error_if"] : undefined,
+      fail_calc: typeof n.config["fail_calc"] === "string" ? n.config["fail_calc"] : undefined,
+      limit: typeof limit === "number" ? limit : undefined,
+    }
+  }
+  const counted = (n: Graph.Node, failures: number, status: TestResult.TestStatus, seconds: number): TestOutcome => ({
+    ...testBase(n),
+    status,
+    failures,
+    seconds,
+    message:
+      status === "pass"
+        ? undefined
+        : `Got ${failures} result${failures === 1 ? "" : "s"}, configured to ${status} if != 0`,
+  })
+  const recordTest = (outcome: TestOutcome) =>
+    Effect.gen(function* () {
+      testOutcomes.set(outcome.uniqueId, outcome)
+      yield* progress({ _tag: "TestFinished", outcome })
+    })
+  // A test runs only when every node it reads that was part of this run built successfully.
+  const blockedBy = (n: Graph.Node) =>
+    n.dependsOn.find((p) => buildableSet.has(p) && nodeOutcomes.get(p)?.status !== "success")
+
   const runTest = (id: string) =>
     Effect.gen(function* () {
       const n = graph.nodes.get(id)
       if (n === undefined) return
       const t0 = yield* Clock.currentTimeMillis
-      const severity = String(n.config["severity"] ?? "error").toLowerCase()
-      const base = {
-        uniqueId: id,
-        name: n.name,
-        attachedNode: n.test?.attachedNode ?? n.dependsOn[0],
-        column: n.test?.columnName ?? undefined,
-        testName: n.test?.metadata.name ?? n.name,
-        severity,
-      }
-      // A test runs only when every node it reads that was part of this run built successfully.
-      const blocked = n.dependsOn.find((p) => buildableSet.has(p) && nodeOutcomes.get(p)?.status !== "success")
+      const base = testBase(n)
+      const blocked = blockedBy(n)
       let outcome: TestOutcome
       if (blocked !== undefined) {
         outcome = {
@@ -331,39 +372,78 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
           message: "the test could not be compiled",
         }
       } else {
-        const limit = n.config["limit"]
-        const sql = TestResult.wrap(n.compiledCode, {
-          severity,
-          warn_if: typeof n.config["warn_if"] === "string" ? n.config["warn_if"] : undefined,
-          error_if: typeof n.config["error_if"] === "string" ? n.config["error_if"] : undefined,
-          fail_calc: typeof n.config["fail_calc"] === "string" ? n.config["fail_calc"] : undefined,
-          limit: typeof limit === "number" ? limit : undefined,
-        })
-        const rows = yield* Effect.exit(compute.query(sql))
+        const config = testConfig(n)
+        const rows = yield* Effect.exit(compute.query(TestResult.wrap(n.compiledCode, config)))
         const t1 = yield* Clock.currentTimeMillis
         if (Exit.isSuccess(rows)) {
           const row = rows.value[0] ?? {}
           const failures = Number(row["failures"] ?? 0)
-          const status = TestResult.status(row, severity, options.warnError === true)
-          outcome = {
-            ...base,
-            status,
-            failures,
-            seconds: (t1 - t0) / 1000,
-            message:
-              status === "pass"
-                ? undefined
-                : `Got ${failures} result${failures === 1 ? "" : "s"}, configured to ${status} if != 0`,
-          }
+          const status = TestResult.status(row, config.severity, options.warnError === true)
+          outcome = counted(n, failures, status, (t1 - t0) / 1000)
         } else {
           if (Exit.hasInterrupts(rows)) return yield* Effect.interrupt
           const message = rows.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
           outcome = { ...base, status: "error", failures: undefined, seconds: (t1 - t0) / 1000, message }
         }
       }
-      testOutcomes.set(id, outcome)
-      yield* progress({ _tag: "TestFinished", outcome })
+      yield* recordTest(outcome)
     })
+
+  /**
+   * Runs the fused statement of a batch (see TestBatch) and decides each member's status in TypeScript. A member
+   * whose value is only a zero test and is not zero runs on its own; if the statement fails, every member does, so
+   * what is reported is exactly what unfused execution reports.
+   */
+  const runBatch = (batch: TestBatch.Batch) =>
+    Effect.gen(function* () {
+      const t0 = yield* Clock.currentTimeMillis
+      const rows = yield* Effect.exit(compute.query(batch.sql))
+      const t1 = yield* Clock.currentTimeMillis
+      if (Exit.isFailure(rows)) {
+        if (Exit.hasInterrupts(rows)) return yield* Effect.interrupt
+        return yield* Effect.forEach(batch.members, (m) => runTest(m.uniqueId), { discard: true })
+      }
+      const values = new Map<string, number>()
+      for (const row of rows.value) {
+        const branch = batch.branches[Number(row["floe_branch"])] ?? []
+        const counts = row["floe_counts"]
+        if (!Array.isArray(counts)) continue
+        for (const [j, m] of branch.entries()) values.set(m.uniqueId, Number(counts[j]))
+      }
+      // The statement's time, shared by its tests, so that per-test seconds still add up to the time spent.
+      const seconds = (t1 - t0) / 1000 / batch.members.length
+      const alone: Array<string> = []
+      for (const m of batch.members) {
+        const n = graph.nodes.get(m.uniqueId)
+        const failures = values.get(m.uniqueId)
+        if (n === undefined) continue
+        if (failures === undefined || !Number.isSafeInteger(failures) || (!m.exact && failures !== 0)) {
+          alone.push(m.uniqueId)
+          continue
+        }
+        const status = TestResult.statusOf(failures, testConfig(n), options.warnError === true)
+        yield* recordTest(counted(n, failures, status, seconds))
+      }
+      yield* Effect.forEach(alone, runTest, { discard: true })
+    })
+
+  /** The test phase as units of work: fused batches (largest first), then the tests that run on their own. */
+  const testUnits = (): ReadonlyArray<Effect.Effect<void>> => {
+    if (options.fuseTests === false) return tests.map(runTest)
+    const runnable: Array<Graph.Node> = []
+    const alone: Array<string> = []
+    for (const id of tests) {
+      const n = graph.nodes.get(id)
+      if (n !== undefined && n.compiledCode !== undefined && blockedBy(n) === undefined) runnable.push(n)
+      else alone.push(id)
+    }
+    const { batches, single } = TestBatch.plan(runnable)
+    const singles = new Set([...alone, ...single])
+    return [
+      ...[...batches].sort((a, b) => b.members.length - a.members.length).map(runBatch),
+      ...tests.filter((id) => singles.has(id)).map(runTest),
+    ]
+  }
 
   const finish = (status: Result["status"]) =>
     Effect.gen(function* () {
@@ -523,7 +603,7 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
       run: buildNode,
     })
     yield* progress({ _tag: "TestsStarted", count: tests.length })
-    yield* Effect.forEach(tests, runTest, { concurrency: Math.max(1, options.threads), discard: true })
+    yield* Effect.forEach(testUnits(), (unit) => unit, { concurrency: Math.max(1, options.threads), discard: true })
     const failed =
       [...nodeOutcomes.values()].some((o) => o.status === "error") ||
       [...testOutcomes.values()].some((o) => o.status === "fail" || o.status === "error")

@@ -58,3 +58,41 @@ export const status = (
   if (truthy(row.should_warn)) return warnError ? "fail" : "warn"
   return "pass"
 }
+
+const COMPARISON = /^\s*(==|=|!=|<>|>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$/
+
+/**
+ * Whether `failures <condition>` holds, computed in TypeScript the way SQL computes it in `wrap`: a condition that
+ * is not a comparison is dbt's default `!= 0`. Exact for counts up to 2^53 and thresholds of at most 15 significant
+ * digits (callers that need exactness beyond that run the SQL instead).
+ */
+export const holds = (failures: number, condition: string | undefined): boolean => {
+  const m = COMPARISON.exec(condition !== undefined && isCondition(condition) ? condition : "!= 0")
+  const threshold = Number(m?.[2] ?? 0)
+  switch (m?.[1]) {
+    case "==":
+    case "=":
+      return failures === threshold
+    case ">=":
+      return failures >= threshold
+    case "<=":
+      return failures <= threshold
+    case ">":
+      return failures > threshold
+    case "<":
+      return failures < threshold
+    default:
+      return failures !== threshold
+  }
+}
+
+/**
+ * A test's status from its failure count, as `status` decides it from the row `wrap` produces: the same
+ * `should_warn` / `should_error` comparisons, evaluated without a round trip to the database.
+ */
+export const statusOf = (failures: number, config: TestConfig, warnError = false): TestStatus =>
+  status(
+    { should_warn: holds(failures, config.warn_if), should_error: holds(failures, config.error_if) },
+    config.severity,
+    warnError,
+  )

@@ -6,7 +6,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Graph, Project } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
-import type { OpenLineage } from "@floe/spec"
+import { Compute, type OpenLineage } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Run } from "../../src/index.ts"
@@ -31,7 +31,9 @@ export interface Harness {
 /** Loads and builds the project in `dir`, then runs it with a DuckDB file at `<dir>/.floe/warehouse.duckdb`. */
 export const runProject = (
   h: Harness,
-  extra: Partial<Pick<Run.Options, "selected" | "fullRefresh" | "threads" | "warnError">> = {},
+  extra: Partial<Pick<Run.Options, "selected" | "fullRefresh" | "threads" | "warnError" | "fuseTests">> = {},
+  /** Sees every statement the run sends through `Compute.query`. */
+  onQuery?: (sql: string) => void,
 ) =>
   Effect.gen(function* () {
     const loaded = yield* Project.load(h.dir)
@@ -69,7 +71,22 @@ export const runProject = (
     Effect.scoped,
     Effect.provide(
       Layer.mergeAll(
-        DuckDBCompute.layer({ path: join(h.dir, ".floe", "warehouse.duckdb") }),
+        Layer.effect(
+          Compute.Compute,
+          Effect.map(
+            DuckDBCompute.make({ path: join(h.dir, ".floe", "warehouse.duckdb") }),
+            (c): Compute.ComputeShape =>
+              onQuery === undefined
+                ? c
+                : {
+                    ...c,
+                    query: (sql) => {
+                      onQuery(sql)
+                      return c.query(sql)
+                    },
+                  },
+          ),
+        ),
         NodeFileSystem.layer,
         NodePath.layer,
       ),
