@@ -5,3 +5,4 @@
 export * as CatalogConformance from "./CatalogConformance.ts"
 export * as CatalogMemory from "./CatalogMemory.ts"
 export * as ComputeConformance from "./ComputeConformance.ts"
+export * as OrchestratorConformance from "./OrchestratorConformance.ts"
