@@ -59,7 +59,10 @@ const commands: Readonly<Record<string, Command>> = {
       "",
       "Exit codes: 0 compiled, 1 errors, 2 usage error.",
     ].join("\n"),
-    flags: [{ name: "vars", takesValue: true }],
+    flags: [
+      { name: "vars", takesValue: true },
+      { name: "force", takesValue: false },
+    ],
     run: async (args, io) => (await import("./commands/compile.ts")).compile(args, io),
   },
   run: {

@@ -3,9 +3,12 @@
  * `.floe/warehouse.duckdb`, OpenLineage events appended to `.floe/lineage/events.ndjson`, run state in
  * `.floe/runs/`. The CLI is the only place that picks concrete plugins.
  */
+
+import { homedir } from "node:os"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { DuckDBCompute } from "@floe/compute-duckdb"
+import { OciPlatformSource } from "@floe/platform-oci"
 import type { Compute } from "@floe/spec"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -52,4 +55,27 @@ export const intFlag = (
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`)
   return n
+}
+
+/** The OCI source configured from the environment the CLI runs in. */
+export const ociConfig = (
+  env: Readonly<Record<string, string | undefined>>,
+  offline: boolean,
+): OciPlatformSource.Config => {
+  const username = env["FLOE_REGISTRY_USERNAME"]
+  const password = env["FLOE_REGISTRY_PASSWORD"]
+  const token = env["FLOE_REGISTRY_TOKEN"]
+  const credentials: OciPlatformSource.Credentials | undefined =
+    token !== undefined && token !== ""
+      ? { token }
+      : username !== undefined && username !== ""
+        ? { username, password: password ?? "" }
+        : undefined
+  const plain = env["FLOE_REGISTRY_PLAIN_HTTP"]
+  return {
+    cacheDir: env["FLOE_PLATFORM_CACHE"] || OciPlatformSource.defaultCacheDir(env, homedir()),
+    credentials: () => credentials,
+    offline,
+    ...(plain ? { plainHttp: plain.split(",").map((s) => s.trim()) } : {}),
+  }
 }

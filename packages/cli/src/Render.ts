@@ -21,6 +21,7 @@ export interface StageView {
   readonly checks: ReadonlyArray<{ readonly label: string; readonly passed: boolean }>
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
   readonly skipped?: string | undefined
+  readonly lines?: ReadonlyArray<string> | undefined
 }
 
 /** `[2/4] Validating dbt project` with its `✓`/`✗` checks and, beneath, the stage's diagnostics. */
@@ -29,6 +30,7 @@ export const renderStage = (stage: StageView, io: Io, quiet = false): string => 
   const lines: Array<string> = []
   const failed = stage.checks.some((k) => !k.passed)
   if (!quiet || failed) lines.push(style.bold(c, `[${stage.index}/${stage.total}] ${stage.title}`))
+  if (!quiet) for (const line of stage.lines ?? []) lines.push(`  ${line}`)
   if (stage.skipped !== undefined) {
     if (!quiet) lines.push(`  ${style.dim(c, `- skipped: ${stage.skipped}`)}`)
   } else {
@@ -37,7 +39,11 @@ export const renderStage = (stage: StageView, io: Io, quiet = false): string => 
       lines.push(`  ${k.passed ? style.green(c, "✓") : style.red(c, "✗")} ${k.label}`)
     }
   }
-  const shown = quiet ? stage.diagnostics.filter((d) => d.severity === "error") : stage.diagnostics
+  // Multi-line messages (the identity conflict's Owner:/Expected:) stay indented under their first line.
+  const shown = (quiet ? stage.diagnostics.filter((d) => d.severity === "error") : stage.diagnostics).map((d) => ({
+    ...d,
+    message: d.message.replaceAll("\n", "\n    "),
+  }))
   if (shown.length > 0) lines.push(renderDiagnostics(shown, io))
   return lines.length === 0 ? "" : `${lines.join("\n")}\n`
 }

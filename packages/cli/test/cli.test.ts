@@ -10,7 +10,7 @@ import { wantsColor } from "../src/Io.ts"
 const GUIDE = `apiVersion: floe.dev/v1
 kind: DataProduct
 metadata: {name: my-product, version: "1.0.0", owner: data-team@example.com, domain: sales, repository: github.com/acme/my-product}
-platform: {ref: oci://registry.example.com/platform:v1.0.0}
+platform: {ref: platform.yaml}
 transforms: [{type: dbt, path: models/}]
 schedule: {cron: "0 6 * * *", timezone: UTC}
 output_ports: [{name: customers, table: gold.my_product.customers, sla: {freshness: "6h", availability: "99.9%"}}]
@@ -34,6 +34,11 @@ shedule:
 const product = (text: string): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-cli-"))
   writeFileSync(join(dir, "floe.yaml"), text)
+  // The guide points at oci://registry.example.com, which does not exist here; a file manifest stands in for it.
+  writeFileSync(
+    join(dir, "platform.yaml"),
+    "apiVersion: floe.dev/v1\nkind: Manifest\nmetadata: {name: acme-platform, version: '1.0.0', owner: platform@example.com}\nscope: enterprise\n",
+  )
   // The guide's output port gold.my_product.customers is served by the model gold_customers.
   mkdirSync(join(dir, "models", "gold"), { recursive: true })
   writeFileSync(join(dir, "models", "gold", "gold_customers.sql"), "select 1 as customer_id, 'Ada' as name\n")

@@ -49,9 +49,11 @@ describe("floe compile: product identity", () => {
         "  ✓ Product registered in catalog",
       ].join("\n"),
     )
-    // The dbt part's output is unchanged, and the contract version is registered after it.
-    expect(first.stdout).toMatch(/Compiling dbt project\n {2}✓ Models compile: 1\/1/)
-    expect(first.stdout).toMatch(/✓ Contract sales\.my_product\/my_product:1\.0\.0 registered sha256:[0-9a-f]{64}/)
+    // The dbt project compiles in stage 4, and the contract version is registered in stage 5.
+    expect(first.stdout).toMatch(/\[4\/7\] Compiling dbt project\n {2}✓ Models compile: 1\/1/)
+    expect(first.stdout).toMatch(
+      /\[5\/7\] Processing data contracts\n[^[]*✓ Contract registered: sales\.my_product\/my_product:1\.0\.0/,
+    )
     expect(first.stdout).toMatch(/Compilation COMPLETE/)
     expect(
       readFileSync(join(dir, ".floe", "catalog.db"))
@@ -59,11 +61,17 @@ describe("floe compile: product identity", () => {
         .toString(),
     ).toBe("SQLite format 3")
 
+    // Unchanged: identity is checked again, the rest comes from the cache.
     const second = await capture(["compile", dir])
     expect(second.code).toBe(0)
     expect(second.stdout).toContain("  ✓ Namespace owned by this repository")
     expect(second.stdout).not.toContain("registering...")
-    expect(second.stdout).toMatch(/✓ Contract sales\.my_product\/my_product:1\.0\.0 already registered/)
+    expect(second.stdout).toMatch(
+      /\[4\/7\] Compiling dbt project\n {2}✓ Unchanged since the last compile \(from cache\)/,
+    )
+    const forced = await capture(["compile", dir, "--force"])
+    expect(forced.code).toBe(0)
+    expect(forced.stdout).toMatch(/✓ Contract sales\.my_product\/my_product:1\.0\.0 already registered/)
   })
 
   it("fails with the conflict text and exit 1 when another repository owns the namespace, compiling nothing", async () => {
@@ -79,7 +87,7 @@ describe("floe compile: product identity", () => {
     expect(r.stdout).toContain(
       "Resolution: Choose a different product name or contact the namespace owner: data-team@example.com",
     )
-    expect(r.stdout).not.toContain("Compiling dbt project")
+    expect(r.stdout).not.toContain("Models compile")
     expect(r.stdout).toMatch(/Compilation FAILED/)
 
     const json = await capture(["compile", dir, "--json"])
@@ -104,7 +112,7 @@ describe("floe compile: product identity", () => {
     writeFileSync(join(dir, "floe.yaml"), floeYaml("github.com/acme/my-product", "1.1.0"))
     const minor = await capture(["compile", dir])
     expect(minor.code, minor.stdout).toBe(0)
-    expect(minor.stdout).toContain("✓ Contract sales.my_product/my_product:1.1.0 registered (previous 1.0.0)")
+    expect(minor.stdout).toContain("✓ Contract registered: sales.my_product/my_product:1.1.0 (previous 1.0.0)")
 
     // Dropping the column again is breaking: a minor bump is not enough.
     writeFileSync(model, "select 1 as customer_id, 'Ada' as name\n")

@@ -12,7 +12,7 @@ const example = join(import.meta.dirname, "..", "..", "..", "examples", "custome
 /** A fresh copy of the golden demo product (sources only: no .floe/ or target/). */
 const copyDemo = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-demo-"))
-  for (const entry of ["floe.yaml", "models", "seeds", "tests"])
+  for (const entry of ["floe.yaml", "datacontract.yaml", "platform", "models", "seeds", "tests"])
     cpSync(join(example, entry), join(dir, entry), { recursive: true })
   return dir
 }
@@ -38,15 +38,37 @@ interface RunJson {
 }
 
 describe("floe compile and floe run on the golden demo", () => {
-  it("compiles: binds every model and writes target/manifest.json", () => {
+  it("compiles in seven stages: binds every model, writes target/manifest.json and .floe/artifacts.json", () => {
     const dir = copyDemo()
     const r = floe("compile", dir, "--json")
-    expect(r.status).toBe(0)
-    const out = JSON.parse(r.stdout) as { passed: boolean; counts: Record<string, number>; manifest: string }
-    expect(out.counts).toMatchObject({ models: 7, modelsBound: 7, seeds: 3, tests: 17 })
+    expect(r.status, r.stdout).toBe(0)
+    const out = JSON.parse(r.stdout) as {
+      passed: boolean
+      stages: Array<{ index: number; checks: Array<{ label: string }> }>
+    }
+    expect(out.stages.map((s) => s.index)).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(out.stages[3]?.checks[0]?.label).toBe("Models compile: 7/7")
     const manifest = JSON.parse(readFileSync(join(dir, "target", "manifest.json"), "utf8"))
     expect(manifest.metadata.dbt_schema_version).toBe("https://schemas.getdbt.com/dbt/manifest/v12.json")
     expect(Object.keys(manifest.nodes)).toContain("model.customer_360.gold_customer_360")
+    const artifacts = JSON.parse(readFileSync(join(dir, ".floe", "artifacts.json"), "utf8"))
+    expect(artifacts).toMatchObject({
+      version: "1.0.0",
+      mode: "mesh",
+      identity: { product_id: "sales.customer_360", namespace_registered: true },
+      plugins: { compute: { type: "duckdb" } },
+      schedule: { cron: "0 6 * * *", timezone: "Europe/London" },
+    })
+    expect(artifacts.inheritance_chain.map((l: { scope: string }) => l.scope)).toEqual([
+      "enterprise",
+      "domain",
+      "product",
+    ])
+    expect(artifacts.data_contracts[0]).toMatchObject({
+      version: "1.0.0",
+      models: ["gold_customer_360"],
+      sla: { freshness_hours: 6, availability_percent: 99.9 },
+    })
   })
 
   it("runs seeds, models and tests; writes run results, run state and lineage", async () => {

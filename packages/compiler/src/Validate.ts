@@ -5,7 +5,7 @@
  * them as they arrive through `onStage`.
  */
 import { Stage as ContractStage } from "@floe/contracts"
-import { type Compute, type DataProduct, Diagnostic, Loader, PlatformSource, Yaml } from "@floe/spec"
+import { type Compute, type DataProduct, Diagnostic, type Document, Loader, PlatformSource, Yaml } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
@@ -30,6 +30,8 @@ export interface StageReport {
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
   /** Why the stage did not run, when it did not. */
   readonly skipped?: string | undefined
+  /** Plain lines shown before the checks (`Product ID: sales.my_product`). */
+  readonly lines?: ReadonlyArray<string> | undefined
 }
 
 export interface ValidationReport {
@@ -56,6 +58,58 @@ export interface ValidateOptions {
   /** File references to platform manifests may not leave this directory (default: the product directory). */
   readonly platformRoot?: string | undefined
 }
+
+/** Where floe.yaml's platform reference leads: the checks and diagnostics stage 1 shows, and the platform. */
+export interface PlatformStage {
+  /** The effective platform (simple mode when floe.yaml names none); undefined when it cannot be resolved. */
+  readonly platform: Platform.ResolvedPlatform | undefined
+  readonly checks: ReadonlyArray<Check>
+  readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
+}
+
+/**
+ * Resolves the platform a loaded product names (validate's stage 1 and compile's stages 1 and 3 share it). Never
+ * fails: an unreadable reference is E701 at `platform.ref` in floe.yaml.
+ */
+export const resolveProductPlatform = (
+  loaded: Document.Decoded<DataProduct.DataProduct>,
+  productDir: string,
+  options: Pick<ValidateOptions, "platformSources" | "platformRoot">,
+): Effect.Effect<PlatformStage, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const product = loaded.value
+    const checks: Array<Check> = []
+    const diagnostics: Array<Diagnostic.Diagnostic> = []
+    let platform: Platform.ResolvedPlatform | undefined = Platform.SIMPLE
+    const ref = product?.platform?.ref
+    if (product !== undefined && ref !== undefined) {
+      const service = yield* Effect.serviceOption(PlatformSource.PlatformSource)
+      const resolution = yield* Platform.resolve(ref, {
+        baseDir: productDir,
+        root: options.platformRoot ?? productDir,
+        location: loaded.source === undefined ? undefined : Yaml.locate(loaded.source, ["platform", "ref"]),
+        sources: [...(options.platformSources ?? []), ...Option.toArray(service)],
+      })
+      diagnostics.push(...resolution.diagnostics)
+      if (!resolution.checked) {
+        checks.push({ label: `Platform not resolved: ${ref} (no source for it here; defaults apply)`, passed: true })
+      } else if (resolution.platform === undefined) {
+        platform = undefined
+        checks.push({ label: `Platform resolved: ${ref}`, passed: false })
+      } else {
+        // A weakening (E712) is an error, but the chain resolved and the parent's rules apply: check against them.
+        platform = resolution.platform
+        const closest = platform.chain[0]
+        checks.push({
+          label: `Platform resolved: ${closest?.name ?? ref} ${closest?.version ?? ""}`.trim(),
+          passed: !Diagnostic.hasErrors(resolution.diagnostics),
+        })
+        if (platform.chain.length > 1)
+          checks.push({ label: `Inheritance: ${Platform.describeChain(platform)}`, passed: true })
+      }
+    }
+    return { platform, checks, diagnostics }
+  })
 
 const TOTAL = 4
 
@@ -86,40 +140,10 @@ export const validate = (
       Effect.map((i) => (i.type === "Directory" ? dir : path.dirname(dir))),
       Effect.orElseSucceed(() => dir),
     )
-    const stage1Checks: Array<Check> = [{ label: "Schema valid", passed: schemaOk }]
-    const stage1Diagnostics: Array<Diagnostic.Diagnostic> = [...loaded.diagnostics]
-    // Simple mode unless floe.yaml names a platform; undefined when it names one that cannot be resolved.
-    let platform: Platform.ResolvedPlatform | undefined = Platform.SIMPLE
-    const ref = product?.platform?.ref
-    if (product !== undefined && ref !== undefined) {
-      const service = yield* Effect.serviceOption(PlatformSource.PlatformSource)
-      const resolution = yield* Platform.resolve(ref, {
-        baseDir: productDir,
-        root: options.platformRoot ?? productDir,
-        location: loaded.source === undefined ? undefined : Yaml.locate(loaded.source, ["platform", "ref"]),
-        sources: [...(options.platformSources ?? []), ...Option.toArray(service)],
-      })
-      stage1Diagnostics.push(...resolution.diagnostics)
-      if (!resolution.checked) {
-        stage1Checks.push({
-          label: `Platform not resolved: ${ref} (no source for it here; defaults apply)`,
-          passed: true,
-        })
-      } else if (resolution.platform === undefined) {
-        platform = undefined
-        stage1Checks.push({ label: `Platform resolved: ${ref}`, passed: false })
-      } else {
-        // A weakening (E712) is an error, but the chain resolved and the parent's rules apply: check against them.
-        platform = resolution.platform
-        const closest = platform.chain[0]
-        stage1Checks.push({
-          label: `Platform resolved: ${closest?.name ?? ref} ${closest?.version ?? ""}`.trim(),
-          passed: !Diagnostic.hasErrors(resolution.diagnostics),
-        })
-        if (platform.chain.length > 1)
-          stage1Checks.push({ label: `Inheritance: ${Platform.describeChain(platform)}`, passed: true })
-      }
-    }
+    const resolved = yield* resolveProductPlatform(loaded, productDir, options)
+    const stage1Checks: Array<Check> = [{ label: "Schema valid", passed: schemaOk }, ...resolved.checks]
+    const stage1Diagnostics: Array<Diagnostic.Diagnostic> = [...loaded.diagnostics, ...resolved.diagnostics]
+    const platform = resolved.platform
     yield* report({
       index: 1,
       total: TOTAL,

@@ -3,6 +3,7 @@
  */
 
 export * as Binder from "./Binder.ts"
+export * as CompilePipeline from "./CompilePipeline.ts"
 export * as Compiler from "./Compiler.ts"
 export * as Governance from "./Governance.ts"
 export * as Graph from "./Graph.ts"

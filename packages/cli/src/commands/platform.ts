@@ -5,7 +5,6 @@
  * digest cache is FLOE_PLATFORM_CACHE, else $XDG_CACHE_HOME/floe/platforms or ~/.cache/floe/platforms.
  */
 import { readFile } from "node:fs/promises"
-import { homedir } from "node:os"
 import { resolve as resolvePath } from "node:path"
 import { Platform } from "@floe/compiler"
 import { OciPlatformSource } from "@floe/platform-oci"
@@ -13,36 +12,13 @@ import { Diagnostic, Document, PlatformRef } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import { suggest, UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
-import { platform as nodePlatform } from "../Embedded.ts"
+import { platform as nodePlatform, ociConfig } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import { renderDiagnostics } from "../Render.ts"
 
 type Args = { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> }
 
 const SUBCOMMANDS = ["push", "resolve"]
-
-/** The OCI source configured from the environment the CLI runs in. */
-export const ociConfig = (
-  env: Readonly<Record<string, string | undefined>>,
-  offline: boolean,
-): OciPlatformSource.Config => {
-  const username = env["FLOE_REGISTRY_USERNAME"]
-  const password = env["FLOE_REGISTRY_PASSWORD"]
-  const token = env["FLOE_REGISTRY_TOKEN"]
-  const credentials: OciPlatformSource.Credentials | undefined =
-    token !== undefined && token !== ""
-      ? { token }
-      : username !== undefined && username !== ""
-        ? { username, password: password ?? "" }
-        : undefined
-  const plain = env["FLOE_REGISTRY_PLAIN_HTTP"]
-  return {
-    cacheDir: env["FLOE_PLATFORM_CACHE"] || OciPlatformSource.defaultCacheDir(env, homedir()),
-    credentials: () => credentials,
-    offline,
-    ...(plain ? { plainHttp: plain.split(",").map((s) => s.trim()) } : {}),
-  }
-}
 
 const push = async (file: string, target: string, json: boolean, io: Io): Promise<number> => {
   const ref = PlatformRef.parse(target)

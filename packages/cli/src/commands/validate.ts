@@ -1,9 +1,10 @@
 /** `floe validate [dir]`: the four validate stages rendered as they finish, or one JSON object with --json. */
 import { Validate } from "@floe/compiler"
+import { OciPlatformSource } from "@floe/platform-oci"
 import * as Effect from "effect/Effect"
 import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
-import { parseVars, platform, scratchCompute } from "../Embedded.ts"
+import { ociConfig, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import { renderStage, seconds } from "../Render.ts"
 
@@ -21,8 +22,10 @@ export const validate = async (
     Effect.scoped(
       Effect.gen(function* () {
         const compute = yield* scratchCompute()
+        const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         return yield* Validate.validate(dir, {
           compute,
+          platformSources: [oci],
           vars,
           env: process.env,
           onStage: (stage) => (json ? Effect.void : Effect.sync(() => io.stdout(renderStage(stage, io, quiet)))),
