@@ -5,13 +5,18 @@
  */
 
 import { homedir } from "node:os"
+import { join, resolve } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
+import { RestCatalog } from "@floe/catalog-rest"
+import { SqlCatalog } from "@floe/catalog-sql"
+import type { Platform } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
 import { OciPlatformSource } from "@floe/platform-oci"
-import type { Compute } from "@floe/spec"
-import type * as Effect from "effect/Effect"
+import { Catalog, type Compute } from "@floe/spec"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { parse as parseYaml } from "yaml"
 import { UsageError } from "./Args.ts"
@@ -78,4 +83,54 @@ export const ociConfig = (
     offline,
     ...(plain ? { plainHttp: plain.split(",").map((s) => s.trim()) } : {}),
   }
+}
+
+/** The embedded catalog of a product, relative to its directory. */
+export const CATALOG_FILE = SqlCatalog.DEFAULT_SQLITE_PATH
+
+const secretFrom = (
+  config: Readonly<Record<string, unknown>>,
+  key: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Redacted.Redacted<string> | undefined => {
+  const name = config[key]
+  if (typeof name !== "string") return undefined
+  const value = env[name]
+  return value === undefined || value === "" ? undefined : Redacted.make(value)
+}
+
+/**
+ * Opens the catalog the platform chooses (`plugins.catalog`): `sql` with a `sqlite:` or `postgresql:` `uri` (the
+ * password from the variable `password_env` names), `rest` with `uri`, `warehouse` and a token or OAuth2 client
+ * credential from `token_env` / `credential_env`; without a choice, the embedded SQLite catalog in
+ * `<product>/.floe/catalog.db`. Relative SQLite paths resolve against the product directory.
+ */
+export const openCatalog = (
+  platformChoice: Platform.ResolvedPlatform | undefined,
+  productDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Effect.Effect<Catalog.CatalogShape, Catalog.CatalogError, Scope.Scope> => {
+  const choice = platformChoice?.plugins.catalog
+  if (choice === undefined) return SqlCatalog.make({ _tag: "Sqlite", path: join(productDir, CATALOG_FILE) })
+  const config = choice.config ?? {}
+  const uri = typeof config["uri"] === "string" ? config["uri"] : undefined
+  if (choice.type === "sql") {
+    if (uri === undefined) return SqlCatalog.make({ _tag: "Sqlite", path: join(productDir, CATALOG_FILE) })
+    return Effect.flatMap(SqlCatalog.fromUri(uri, { password: secretFrom(config, "password_env", env) }), (parsed) =>
+      SqlCatalog.make(parsed._tag === "Sqlite" ? { ...parsed, path: resolve(productDir, parsed.path) } : parsed),
+    )
+  }
+  if (choice.type === "rest" && uri !== undefined) {
+    return RestCatalog.make({
+      uri,
+      warehouse: typeof config["warehouse"] === "string" ? config["warehouse"] : undefined,
+      token: secretFrom(config, "token_env", env),
+      credential: secretFrom(config, "credential_env", env),
+    })
+  }
+  return Effect.fail(
+    Catalog.invalidInput(
+      `the platform chooses catalog '${choice.type}'${uri === undefined ? " without a uri" : ""}; this host has sql (sqlite:, postgresql:) and rest`,
+    ),
+  )
 }

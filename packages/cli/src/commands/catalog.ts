@@ -7,9 +7,9 @@ import { Catalog } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
+import { CATALOG_FILE } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import { renderDiagnostics } from "../Render.ts"
-import { CATALOG_FILE } from "./compile.ts"
 
 export const catalog = async (
   args: { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> },

@@ -4,19 +4,15 @@
  * data contracts (registered in the catalog), orchestration, and `.floe/artifacts.json`.
  */
 import * as path from "node:path"
-import { SqlCatalog } from "@floe/catalog-sql"
-import { CompilePipeline } from "@floe/compiler"
+import { CompilePipeline, Validate } from "@floe/compiler"
 import { OciPlatformSource } from "@floe/platform-oci"
-import { Catalog, Diagnostic } from "@floe/spec"
+import { Catalog, Diagnostic, Loader } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import { UsageError } from "../Args.ts"
 import { ExitCode, VERSION } from "../Cli.ts"
-import { ociConfig, parseVars, platform, scratchCompute } from "../Embedded.ts"
+import { CATALOG_FILE, ociConfig, openCatalog, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import { renderStage, seconds } from "../Render.ts"
-
-/** The embedded catalog of a product, relative to its directory. */
-export const CATALOG_FILE = SqlCatalog.DEFAULT_SQLITE_PATH
 
 export const compile = async (
   args: { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> },
@@ -32,7 +28,12 @@ export const compile = async (
   const outcome = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
-        const opened = yield* Effect.result(SqlCatalog.make({ _tag: "Sqlite", path: catalogFile }))
+        // The platform decides which catalog the product registers in; resolve it first (cheap: files, or the
+        // OCI digest cache), then the pipeline resolves it again for its own stages.
+        const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
+        const loaded = yield* Loader.loadProduct(dir)
+        const resolved = yield* Validate.resolveProductPlatform(loaded, dir, { platformSources: [oci] })
+        const opened = yield* Effect.result(openCatalog(resolved.platform, dir, process.env))
         if (opened._tag === "Failure") {
           return {
             _tag: "NoCatalog" as const,
@@ -48,7 +49,6 @@ export const compile = async (
           }
         }
         const compute = yield* scratchCompute()
-        const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         const result = yield* CompilePipeline.compile(dir, {
           compute,
           vars,
