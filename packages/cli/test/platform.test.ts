@@ -71,7 +71,7 @@ describe("floe platform resolve (files)", () => {
     expect(missing.stdout).toContain("FLOE-E701")
     expect((await capture(["platform"])).code).toBe(2)
     expect((await capture(["platform", "pull"])).stderr).toContain("unknown subcommand 'pull'")
-    expect((await capture(["platform", "push", "x.yaml", "oci://r.example.com/p@sha256:" + "0".repeat(64)])).code).toBe(
+    expect((await capture(["platform", "push", "x.yaml", `oci://r.example.com/p@sha256:${"0".repeat(64)}`])).code).toBe(
       2,
     )
     expect((await capture(["platform", "resolve", "https://example.com/x"])).code).toBe(2)
