@@ -1,8 +1,9 @@
 /**
  * The bridge from the compiler to orchestrators: builds the `Orchestrator.OrchestrationArtifacts` (product, schedule,
  * the DAG of models and seeds with their tests) from what `Compiler.compile` returns, and writes the files an
- * orchestrator generates. Compile stage 6 calls `fromCompile`, the chosen orchestrator's `generate`, then
- * `writeFiles`; `floe orchestrate` does the same on demand.
+ * orchestrator generates. `floe orchestrate` calls `fromCompile`, the chosen orchestrator's `generate`, then
+ * `writeFiles`; compile stage 6 (`CompilePipeline`'s `orchestrators` option) does the same through a generator
+ * built from these three.
  */
 import { posix, relative, sep } from "node:path"
 import { DataProduct, Fields, type Orchestrator } from "@floe/spec"
@@ -145,9 +146,10 @@ export const fromCompile = (options: {
 }
 
 /**
- * Writes generated files (paths relative to `dir`, as `Orchestrator.generate` returns them), each atomically: the
- * content goes to a temporary file beside the target, then is renamed over it, so a reader never sees half a file.
- * Returns the absolute paths written. Fails with the file system's error.
+ * Writes generated files (paths relative to `dir`, as `Orchestrator.generate` returns them; `dir` is the product's
+ * `Orchestrator.outputDirectory(type)`), each atomically: the content goes to a temporary file beside the target,
+ * then is renamed over it, so a reader never sees half a file. Returns the absolute paths written. Fails with the
+ * file system's error.
  */
 export const writeFiles = (
   dir: string,

@@ -92,13 +92,11 @@ describe("Orchestration.fromCompile", () => {
     Effect.gen(function* () {
       const dir = mkdtempSync(join(tmpdir(), "floe-orchestration-"))
       try {
-        const written = yield* Orchestration.writeFiles(dir, {
-          ".floe/orchestration/x/a.py": "a = 1\n",
-          ".floe/orchestration/x/pkg/b.py": "b = 2\n",
-        })
+        const out = join(dir, ".floe/orchestration/x")
+        const written = yield* Orchestration.writeFiles(out, { "a.py": "a = 1\n", "pkg/b.py": "b = 2\n" })
         expect(written).toEqual([join(dir, ".floe/orchestration/x/a.py"), join(dir, ".floe/orchestration/x/pkg/b.py")])
         expect(readFileSync(join(dir, ".floe/orchestration/x/pkg/b.py"), "utf8")).toBe("b = 2\n")
-        yield* Orchestration.writeFiles(dir, { ".floe/orchestration/x/a.py": "a = 3\n" })
+        yield* Orchestration.writeFiles(out, { "a.py": "a = 3\n" })
         expect(readFileSync(join(dir, ".floe/orchestration/x/a.py"), "utf8")).toBe("a = 3\n")
       } finally {
         rmSync(dir, { recursive: true, force: true })

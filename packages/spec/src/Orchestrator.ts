@@ -82,9 +82,9 @@ export interface OrchestrationArtifacts {
 }
 
 /**
- * Generated files: path → content. Paths are POSIX, relative to the product directory and under
- * `.floe/orchestration/<type>/` (see `outputDirectory`); the host writes them atomically (compile stage 6,
- * `floe orchestrate`).
+ * Generated files: path → content. Paths are POSIX and relative to the orchestrator's output directory,
+ * `.floe/orchestration/<type>/` in the product directory (see `outputDirectory`), which is where the host writes
+ * them, each atomically (compile stage 6, `floe orchestrate`).
  */
 export type GeneratedFiles = Readonly<Record<string, string>>
 
