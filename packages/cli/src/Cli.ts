@@ -93,6 +93,27 @@ const commands: Readonly<Record<string, Command>> = {
     ],
     run: async (args, io) => (await import("./commands/run.ts")).run(args, io),
   },
+  monitor: {
+    summary: "Watch the product's data contract: freshness, schema drift, quality, availability",
+    usage: "floe monitor [dir] [--once] [--listen 127.0.0.1:9464] [--json]",
+    details: [
+      "Runs the checks of the product's effective contract against .floe/warehouse.duckdb, each on its interval",
+      "(freshness 15m, schema drift 1h, quality 6h, availability 5m; a contract overrides them with customProperties",
+      "floe.monitor.<check>.interval|timeout). Violations become OpenLineage FAIL events in .floe/lineage/events.ndjson",
+      "and alerts (FLOE_ALERT_WEBHOOK); the platform's data_contracts.enforcement decides (off, warn, alert_only, block).",
+      "",
+      "  --once                run every check once and exit (1 when enforcement is block and a check failed)",
+      "  --listen HOST:PORT    serve Prometheus metrics on http://HOST:PORT/metrics",
+      "",
+      "Ctrl-C stops the monitor. Exit codes: 0 ok, 1 violations under block or the address is taken, 2 usage error.",
+    ].join("\n"),
+    flags: [
+      { name: "once", takesValue: false },
+      { name: "listen", takesValue: true },
+      { name: "vars", takesValue: true },
+    ],
+    run: async (args, io) => (await import("./commands/monitor.ts")).monitor(args, io),
+  },
   contract: {
     summary: "Lint, diff and format ODCS data contracts",
     usage: "floe contract lint FILE [--json] | floe contract diff OLD NEW [--json] | floe contract fmt FILE --to odcs",

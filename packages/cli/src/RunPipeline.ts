@@ -14,6 +14,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
 import { VERSION } from "./Cli.ts"
+import { contractStage } from "./commands/monitor.ts"
 import { LINEAGE_FILE, platform, WAREHOUSE } from "./Embedded.ts"
 import { style } from "./Io.ts"
 import { seconds } from "./Render.ts"
@@ -130,10 +131,10 @@ export const runPipeline = (options: RunPipelineOptions) => {
           }
         }),
     })
-    out(
-      `${style.bold(c, "[4/4] Validating contracts")}\n  ${style.dim(c, "- skipped: contract checks after a run are not available in this version")}\n`,
-    )
-    return { _tag: "Ran" as const, result, dropped: emitter.dropped() }
+    out(`${style.bold(c, "[4/4] Validating contracts")}\n`)
+    const contracts = yield* contractStage({ dir, product, compiled, result, emitter, color: c })
+    out(contracts.text)
+    return { _tag: "Ran" as const, result, dropped: emitter.dropped(), contracts }
   }).pipe(
     Effect.scoped,
     Effect.provide(

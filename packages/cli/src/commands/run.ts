@@ -107,12 +107,25 @@ export const run = async (
           message: n.message ?? null,
         })),
         tests: r.tests.map((t) => ({ unique_id: t.uniqueId, status: t.status, failures: t.failures ?? null })),
+        contracts: {
+          enforcement: value.contracts.mode ?? null,
+          blocked: value.contracts.blocked,
+          checks: value.contracts.results.map((x) => ({ type: x.type, summary: x.summary })),
+          violations: value.contracts.violations.map(({ _tag, ...v }) => v),
+        },
       })}\n`,
     )
-    return r.status === "success" ? ExitCode.ok : ExitCode.failed
+    return r.status === "success" && !value.contracts.blocked ? ExitCode.ok : ExitCode.failed
   }
   if (value.dropped > 0)
     io.stderr(`${style.yellow(c, `warning: ${value.dropped} OpenLineage events could not be delivered`)}\n`)
+  if (r.status === "success" && value.contracts.blocked) {
+    const n = value.contracts.violations.length
+    io.stdout(
+      `\n${style.red(c, "Pipeline FAILED")} ${style.dim(c, `(${seconds(elapsed)})`)}: ${n} contract violation${n === 1 ? "" : "s"} (block mode)\n`,
+    )
+    return ExitCode.failed
+  }
   if (r.status === "success") {
     io.stdout(`\n${style.green(c, "Pipeline COMPLETE")} ${style.dim(c, `(${seconds(elapsed)})`)}\n`)
     return ExitCode.ok
