@@ -463,10 +463,18 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     }
   }
 
+  // Parsed argument expressions by their text: a model's tests share its `model` argument, and parsing is most of
+  // an argument's cost. Parsing is pure, so a cached program is the program a fresh parse would give.
+  const kwargPrograms = new Map<string, ReturnType<typeof compile>>()
+
   /** Test arguments like `to: ref('customers')` are Jinja expressions in dbt; other values are data. */
   const renderKwarg = (v: unknown, scope: Scope): Value => {
     if (typeof v === "string" && /^\s*(ref|source|get_where_subquery)\s*\(/.test(v)) {
-      const compiled = compile(`{{ __floe_capture(${v}) }}`)
+      let compiled = kwargPrograms.get(v)
+      if (compiled === undefined) {
+        compiled = compile(`{{ __floe_capture(${v}) }}`)
+        kwargPrograms.set(v, compiled)
+      }
       if ("program" in compiled) {
         let captured: Value = str(v)
         const inner = makeScope(scope)
