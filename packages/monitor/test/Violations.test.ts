@@ -66,3 +66,18 @@ describe("FAIL events", () => {
     expect(validateEvent(minimal)).toEqual([])
   })
 })
+
+describe("Grafana dashboard", () => {
+  it("queries only series the monitor exports", async () => {
+    const { Metrics } = await import("../src/index.ts")
+    const dashboard = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "grafana", "floe-contracts.json"), "utf8"),
+    )
+    const exported = new Set((await Metrics.make().registry.getMetricsAsJSON()).map((m: { name: string }) => m.name))
+    const used = (dashboard.panels as Array<{ targets: Array<{ expr: string }> }>).flatMap((p) =>
+      p.targets.flatMap((t) => [...t.expr.matchAll(/floe_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, ""))),
+    )
+    expect(used.length).toBeGreaterThan(10)
+    for (const name of used) expect(exported).toContain(name)
+  })
+})
