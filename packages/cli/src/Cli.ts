@@ -138,6 +138,28 @@ const commands: Readonly<Record<string, Command>> = {
     ],
     run: async (args, io) => (await import("./commands/serve.ts")).serve(args, io),
   },
+  orchestrate: {
+    summary: "Write the files an external orchestrator needs (Dagster definitions)",
+    usage: "floe orchestrate [dir] --to dagster [--dbt] [--vars YAML] [--json]",
+    details: [
+      "Compiles the product (writing nothing else) and writes what the orchestrator needs under",
+      ".floe/orchestration/<type>/, each file atomically. For Dagster: a Python package with one asset per",
+      "model and seed (deps on its upstream models, grouped by layer), an asset check per test, a job and a",
+      "ScheduleDefinition from floe.yaml's cron and time zone; each asset runs 'floe run --select <model>'.",
+      "Compile stage 6 writes the same when the platform manifest chooses orchestrator: {type: dagster}.",
+      "",
+      "  --to dagster|local   the orchestrator (local needs no files: use floe serve)",
+      "  --dbt                also write dbt_definitions.py, the dagster-dbt variant (@dbt_assets)",
+      "",
+      "Exit codes: 0 written, 1 the product does not compile or generation failed, 2 usage error.",
+    ].join("\n"),
+    flags: [
+      { name: "to", takesValue: true },
+      { name: "dbt", takesValue: false },
+      { name: "vars", takesValue: true },
+    ],
+    run: async (args, io) => (await import("./commands/orchestrate.ts")).orchestrate(args, io),
+  },
   contract: {
     summary: "Lint, diff and format ODCS data contracts",
     usage: "floe contract lint FILE [--json] | floe contract diff OLD NEW [--json] | floe contract fmt FILE --to odcs",
