@@ -3,7 +3,8 @@
  * so "Models compile" means the engine accepted it, and the compiler learns each model's output columns and
  * types before any run. It works in a scratch database (the caller gives a throwaway `Compute`, e.g. an in-memory
  * DuckDB named like the warehouse): seeds are loaded, sources with declared column types become empty tables,
- * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0` in dependency order.
+ * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0`, one script per DAG level
+ * (retried statement by statement only when a level fails, to name the model the engine refused).
  * Empty tables, never views: an engine expands views of views at bind time, which explodes on deep DAGs.
  */
 import type { Compute, Diagnostic } from "@floe/spec"
@@ -65,6 +66,7 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
     const warnedSources = new Set<string>()
     let bound = 0
     let unchecked = 0
+    const models: Array<Node> = []
     for (const id of graph.order) {
       const n = graph.nodes.get(id)
       if (n === undefined || n.resourceType === "test") continue
@@ -99,69 +101,93 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
         ready.add(id)
         continue
       }
-      if (n.compiledCode === undefined) continue
-      const missing = n.dependsOn.filter((p) => !ready.has(p))
-      if (missing.length > 0) {
-        unchecked++
-        for (const p of missing) {
-          if (p.startsWith("source.") && !warnedSources.has(p)) {
-            warnedSources.add(p)
-            diagnostics.push(
-              make(
-                "FLOE-W303",
-                `${n.name} reads ${p.split(".").slice(2).join(".")}, whose columns have no declared data_type; models reading it are checked only when they run`,
-                { file: file(n), line: 1, column: 1 },
-              ),
-            )
-          }
-        }
-        continue
+      if (n.compiledCode !== undefined) models.push(n)
+    }
+
+    // Models by DAG level, so each level's tables can be created in one round trip.
+    const level = new Map<string, number>()
+    const levelOf = (n: Node): number => {
+      const known = level.get(n.uniqueId)
+      if (known !== undefined) return known
+      let l = 0
+      for (const p of n.dependsOn) {
+        const parent = graph.nodes.get(p)
+        if (parent !== undefined && parent.resourceType === "model") l = Math.max(l, levelOf(parent) + 1)
       }
-      const ephemeral = n.config["materialized"] === "ephemeral"
-      if (ephemeral) {
-        // Ephemeral models are inlined into their readers; bind the query itself for its columns.
-        const described = yield* Effect.exit(compute.describeQuery(n.compiledCode))
-        if (Exit.isSuccess(described)) {
-          columns.set(id, described.value)
-          ready.add(id)
-          bound++
-        } else {
-          const message = described.cause.reasons
-            .map((r) => (r._tag === "Fail" ? r.error.message : String(r)))
-            .join("; ")
-          diagnostics.push(
-            make("FLOE-E312", `model ${n.name} does not compile: ${firstLine(message)}`, {
-              file: file(n),
-              line: 1,
-              column: 1,
-            }),
-          )
-        }
-        continue
-      }
-      const relation = relationOf(n)
-      yield* ensure(relation)
-      const created = yield* Effect.exit(
-        compute.execute(
-          `CREATE OR REPLACE TABLE ${compute.render(relation)} AS SELECT * FROM (${n.compiledCode}) AS floe_bind LIMIT 0`,
+      level.set(n.uniqueId, l)
+      return l
+    }
+    const byLevel = new Map<number, Array<Node>>()
+    for (const n of models) byLevel.set(levelOf(n), [...(byLevel.get(levelOf(n)) ?? []), n])
+    const createSql = (n: Node) =>
+      `CREATE OR REPLACE TABLE ${compute.render(relationOf(n))} AS SELECT * FROM (${n.compiledCode}) AS floe_bind LIMIT 0`
+    const refused = (n: Node, message: string) =>
+      diagnostics.push(
+        make(
+          "FLOE-E312",
+          `model ${n.name} does not compile: ${firstLine(message)}`,
+          { file: file(n), line: 1, column: 1 },
+          `The engine said: ${message.split("\n").slice(0, 3).join(" ").trim()}. Fix the SQL and run floe validate again.`,
         ),
       )
-      if (Exit.isFailure(created)) {
-        const message = created.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
-        diagnostics.push(
-          make(
-            "FLOE-E312",
-            `model ${n.name} does not compile: ${firstLine(message)}`,
-            { file: file(n), line: 1, column: 1 },
-            `The engine said: ${message.split("\n").slice(0, 3).join(" ").trim()}. Fix the SQL and run floe validate again.`,
-          ),
-        )
-        continue
+    const messageOf = (exit: Exit.Exit<unknown, Compute.ComputeError>) =>
+      Exit.isFailure(exit)
+        ? exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
+        : ""
+    const learn = (n: Node) =>
+      Effect.gen(function* () {
+        // A prepared SELECT * is flat in cost; catalog queries slow down as the scratch database fills.
+        const described = yield* Effect.exit(compute.describeQuery(`SELECT * FROM ${compute.render(relationOf(n))}`))
+        if (Exit.isSuccess(described)) columns.set(n.uniqueId, described.value)
+        ready.add(n.uniqueId)
+        bound++
+      })
+
+    for (const l of [...byLevel.keys()].sort((a, b) => a - b)) {
+      const tables: Array<Node> = []
+      for (const n of byLevel.get(l) ?? []) {
+        const missing = n.dependsOn.filter((p) => !ready.has(p))
+        if (missing.length > 0) {
+          unchecked++
+          for (const p of missing) {
+            if (p.startsWith("source.") && !warnedSources.has(p)) {
+              warnedSources.add(p)
+              diagnostics.push(
+                make(
+                  "FLOE-W303",
+                  `${n.name} reads ${p.split(".").slice(2).join(".")}, whose columns have no declared data_type; models reading it are checked only when they run`,
+                  { file: file(n), line: 1, column: 1 },
+                ),
+              )
+            }
+          }
+          continue
+        }
+        if (n.config["materialized"] === "ephemeral") {
+          // Ephemeral models are inlined into their readers; bind the query itself for its columns.
+          const described = yield* Effect.exit(compute.describeQuery(n.compiledCode ?? ""))
+          if (Exit.isSuccess(described)) {
+            columns.set(n.uniqueId, described.value)
+            ready.add(n.uniqueId)
+            bound++
+          } else refused(n, messageOf(described))
+          continue
+        }
+        yield* ensure(relationOf(n))
+        tables.push(n)
       }
-      const info = yield* Effect.option(compute.describeRelation(relation))
-      if (info._tag === "Some" && info.value) columns.set(id, info.value.columns)
-      ready.add(id)
-      bound++
+      if (tables.length === 0) continue
+      // One script per level; when it fails, one statement at a time says which model the engine refused.
+      const script = yield* Effect.exit(compute.execute(tables.map(createSql).join(";\n")))
+      for (const n of tables) {
+        if (Exit.isSuccess(script)) {
+          yield* learn(n)
+          continue
+        }
+        const created = yield* Effect.exit(compute.execute(createSql(n)))
+        if (Exit.isSuccess(created)) yield* learn(n)
+        else refused(n, messageOf(created))
+      }
     }
     return { columns, diagnostics, bound, unchecked }
   })
