@@ -134,11 +134,10 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
       Exit.isFailure(exit)
         ? exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
         : ""
+    const created: Array<Node> = []
     const learn = (n: Node) =>
-      Effect.gen(function* () {
-        // A prepared SELECT * is flat in cost; catalog queries slow down as the scratch database fills.
-        const described = yield* Effect.exit(compute.describeQuery(`SELECT * FROM ${compute.render(relationOf(n))}`))
-        if (Exit.isSuccess(described)) columns.set(n.uniqueId, described.value)
+      Effect.sync(() => {
+        created.push(n)
         ready.add(n.uniqueId)
         bound++
       })
@@ -187,6 +186,26 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
         const created = yield* Effect.exit(compute.execute(createSql(n)))
         if (Exit.isSuccess(created)) yield* learn(n)
         else refused(n, messageOf(created))
+      }
+    }
+    // Every created table's columns in one query (the standard information_schema, so any engine answers it):
+    // one catalog scan instead of one lookup per model.
+    if (created.length > 0) {
+      const rows = yield* Effect.option(
+        compute.query(
+          "SELECT table_catalog, table_schema, table_name, column_name, data_type FROM information_schema.columns ORDER BY table_catalog, table_schema, table_name, ordinal_position",
+        ),
+      )
+      const found = new Map<string, Array<Compute.Column>>()
+      for (const r of rows._tag === "Some" ? rows.value : []) {
+        const key = `${String(r["table_catalog"])}\u0000${String(r["table_schema"])}\u0000${String(r["table_name"])}`
+        const list = found.get(key) ?? []
+        list.push({ name: String(r["column_name"]), type: String(r["data_type"]) })
+        found.set(key, list)
+      }
+      for (const n of created) {
+        const cols = found.get(`${n.database}\u0000${n.schema}\u0000${n.alias}`)
+        if (cols !== undefined) columns.set(n.uniqueId, cols)
       }
     }
     return { columns, diagnostics, bound, unchecked }
