@@ -221,6 +221,8 @@ describe("DagsterOrchestrator on customer-360", () => {
             encoding: "utf8",
             env: {
               ...process.env,
+              // the stand-in dagster module lives in the repository: leave no __pycache__ there
+              PYTHONDONTWRITEBYTECODE: "1",
               FLOE_BIN: `python3 ${join(support, "fake_floe.py")}`,
               FAKE_FLOE_ARGS: argsFile,
               FAKE_FLOE_REPORT: reportJson,
