@@ -34,6 +34,22 @@ plugins:
   return dir
 }
 
+describe("the platform chooses the orchestrator", () => {
+  it("compile stage 6 writes Dagster definitions when the platform chooses dagster", () => {
+    const dir = product("{type: sql}\n  orchestrator: {type: dagster}")
+    const r = floe("compile", dir)
+    expect(r.status, r.stdout).toBe(0)
+    expect(r.stdout).toMatch(
+      /\[6\/7\] Generating orchestration\n {2}Orchestrator: dagster[^\n]*\n {2}✓ Dagster definitions created/,
+    )
+    expect(existsSync(join(dir, ".floe", "orchestration", "dagster"))).toBe(true)
+    const py = spawnSync("python3", ["-m", "compileall", "-q", join(dir, ".floe", "orchestration", "dagster")], {
+      encoding: "utf8",
+    })
+    expect(py.status, py.stdout + py.stderr).toBe(0)
+  })
+})
+
 describe("the platform chooses the catalog", () => {
   it("registers the product in the SQL catalog the manifest names, not the embedded one", () => {
     const dir = product("{type: sql, config: {uri: 'sqlite:shared/catalog.db'}}")

@@ -24,11 +24,20 @@ const edit = (file: string, from: string, to: string) => {
 const floe = (...args: Array<string>) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
 
+/** Points the freshness SLA at updated_at: the demo's seed data is years old, so the check fails. */
+const staleFreshness = (dir: string) =>
+  edit(
+    join(dir, "datacontract.yaml"),
+    "  - property: freshness\n    value: 6\n    unit: h\n    element: customers\n",
+    "  - property: freshness\n    value: 6\n    unit: h\n    element: customers.updated_at\n",
+  )
+
 const stage4 = (stdout: string) => stdout.slice(stdout.indexOf("[4/4] Validating contracts"))
 
 describe("floe run [4/4] Validating contracts", () => {
   it("runs every check once; the demo's old data breaks the 6h freshness SLA: a WARNING, alert_only continues", () => {
     const dir = copyDemo()
+    staleFreshness(dir)
     const r = floe("run", dir)
     expect(r.status, r.stdout + r.stderr).toBe(0)
     const out = stage4(r.stdout)
@@ -56,7 +65,6 @@ describe("floe run [4/4] Validating contracts", () => {
 
   it("freshness from the last successful build passes: ✓ freshness: 0.0h (SLA: 6h); --json carries the checks", () => {
     const dir = copyDemo()
-    edit(join(dir, "datacontract.yaml"), "element: customers.updated_at", "element: customers")
     const human = floe("run", dir)
     expect(human.status).toBe(0)
     expect(stage4(human.stdout)).toContain("  ✓ freshness: 0.0h (SLA: 6h)")
@@ -74,6 +82,7 @@ describe("floe run [4/4] Validating contracts", () => {
 
   it("block: the run exits non-zero after a violation; off: the checks do not run", () => {
     const dir = copyDemo()
+    staleFreshness(dir)
     edit(join(dir, "platform", "enterprise.yaml"), "enforcement: alert_only", "enforcement: block")
     const r = floe("run", dir)
     expect(r.status).toBe(1)
@@ -91,6 +100,7 @@ describe("floe run [4/4] Validating contracts", () => {
 describe("floe monitor", () => {
   it("--once --json prints one result per check", () => {
     const dir = copyDemo()
+    staleFreshness(dir)
     expect(floe("run", dir).status).toBe(0)
     const r = floe("monitor", dir, "--once", "--json")
     expect(r.status, r.stderr).toBe(0)
@@ -113,6 +123,7 @@ describe("floe monitor", () => {
 
   it("runs continuously, serves /metrics on --listen, and stops cleanly on SIGINT", async () => {
     const dir = copyDemo()
+    staleFreshness(dir)
     expect(floe("run", dir).status).toBe(0)
     const child = spawn(process.execPath, [bin, "monitor", dir, "--listen", "127.0.0.1:0"], {
       env: { ...process.env, NO_COLOR: "1" },

@@ -4,7 +4,8 @@
  * data contracts (registered in the catalog), orchestration, and `.floe/artifacts.json`.
  */
 import * as path from "node:path"
-import { CompilePipeline, Validate } from "@floe/compiler"
+import { CompilePipeline, Orchestration, Validate } from "@floe/compiler"
+import { DagsterOrchestrator } from "@floe/orchestrator-dagster"
 import { OciPlatformSource } from "@floe/platform-oci"
 import { Catalog, Diagnostic, Loader } from "@floe/spec"
 import * as Effect from "effect/Effect"
@@ -55,6 +56,13 @@ export const compile = async (
           env: process.env,
           floeVersion: VERSION,
           platformSources: [oci],
+          // Stage 6: a platform choosing `orchestrator: {type: dagster}` gets Dagster definitions.
+          orchestrators: {
+            dagster: (input) => {
+              const artifacts = Orchestration.fromCompile({ dir: input.dir, product: input.product, compiled: input })
+              return artifacts === undefined ? Effect.succeed({}) : DagsterOrchestrator.make().generate(artifacts)
+            },
+          },
           force: args.flags.has("force"),
           onStage: (stage) => (json ? Effect.void : Effect.sync(() => io.stdout(renderStage(stage, io, quiet)))),
         }).pipe(Effect.provideService(Catalog.Catalog, opened.success))
