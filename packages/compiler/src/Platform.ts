@@ -85,6 +85,8 @@ export interface ResolvedPlatform {
   readonly plugins: PluginChoices
   readonly approvedPlugins: ApprovedPlugins
   readonly approvedProducts: ReadonlyArray<string> | undefined
+  /** Contract-monitor intervals and timeouts; a child manifest's setting replaces its parent's, check by check. */
+  readonly monitoring: PM.Monitoring
 }
 
 /** The platform of a product that names none: simple mode on the embedded defaults. */
@@ -95,6 +97,7 @@ export const SIMPLE: ResolvedPlatform = {
   plugins: {},
   approvedPlugins: {},
   approvedProducts: undefined,
+  monitoring: {},
 }
 
 /** `Enterprise → Domain → Product` with names: `acme-enterprise 2.0.0 → sales-domain 1.1.0 → Product`. */
@@ -191,6 +194,7 @@ interface Effective {
   plugins: PluginChoices
   approvedPlugins: ApprovedPlugins
   approvedProducts: ReadonlyArray<string> | undefined
+  monitoring: PM.Monitoring
 }
 
 const globPart = (pattern: string): RegExp =>
@@ -235,6 +239,7 @@ const fromRoot = (layer: Layer): Effective => {
     plugins: { ...layer.manifest.plugins },
     approvedPlugins: { ...layer.manifest.approved_plugins },
     approvedProducts: layer.manifest.approved_products,
+    monitoring: { ...layer.manifest.monitoring },
   }
 }
 
@@ -412,6 +417,7 @@ const inherit = (
       plugins: { ...parent.plugins, ...child.manifest.plugins },
       approvedPlugins,
       approvedProducts,
+      monitoring: { ...parent.monitoring, ...child.manifest.monitoring },
     },
     diagnostics,
   }
@@ -625,6 +631,7 @@ export const resolve = (
       plugins: effective.plugins,
       approvedPlugins: effective.approvedPlugins,
       approvedProducts: effective.approvedProducts,
+      monitoring: effective.monitoring,
     }
     return { platform, checked: true, diagnostics: Diagnostic.sort(diagnostics) }
   })

@@ -79,7 +79,7 @@ export const DEFAULTS: Config = {
 
 /** Overrides as users write them: `{freshness: {interval: "5m", timeout: "10s"}}` (short or ISO-8601 durations). */
 export type Overrides = Partial<
-  Record<CheckType, { readonly interval?: string | undefined; readonly timeout?: string | undefined }>
+  Record<CheckType, { readonly interval?: string | undefined; readonly timeout?: string | undefined } | undefined>
 >
 
 const parse = (s: string | undefined): Duration.Duration | undefined => {

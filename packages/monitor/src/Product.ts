@@ -89,17 +89,32 @@ export const target = (options: ProductOptions): Effect.Effect<Target, never, Fi
   })
 
 /**
- * The contract enforcement mode of the product's platform (`governance.data_contracts.enforcement`); the default
- * `alert_only` when floe.yaml names no platform or the platform cannot be resolved (validate reports that).
+ * What the product's platform says about monitoring: the contract enforcement mode
+ * (`governance.data_contracts.enforcement`; `alert_only` when floe.yaml names no platform or it cannot be resolved —
+ * validate reports that) and the check intervals and timeouts of its `monitoring` section. Never fails.
  */
+export const settings = (
+  product: DataProduct.DataProduct,
+  dir: string,
+): Effect.Effect<
+  { readonly mode: Enforcement.Mode; readonly overrides: Overrides | undefined },
+  never,
+  FileSystem.FileSystem | Path.Path
+> =>
+  Effect.gen(function* () {
+    const ref = product.platform?.ref
+    if (ref === undefined) return { mode: Enforcement.DEFAULT, overrides: undefined }
+    const resolution = yield* Platform.resolve(ref, { baseDir: dir })
+    const mode = resolution.platform?.governance.data_contracts.enforcement
+    return {
+      mode: Enforcement.isMode(mode) ? mode : Enforcement.DEFAULT,
+      overrides: resolution.platform?.monitoring,
+    }
+  })
+
+/** The platform's contract enforcement for the product (`alert_only` without a platform). Never fails. */
 export const enforcement = (
   product: DataProduct.DataProduct,
   dir: string,
 ): Effect.Effect<Enforcement.Mode, never, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function* () {
-    const ref = product.platform?.ref
-    if (ref === undefined) return Enforcement.DEFAULT
-    const resolution = yield* Platform.resolve(ref, { baseDir: dir })
-    const mode = resolution.platform?.governance.data_contracts.enforcement
-    return Enforcement.isMode(mode) ? mode : Enforcement.DEFAULT
-  })
+  Effect.map(settings(product, dir), (s) => s.mode)

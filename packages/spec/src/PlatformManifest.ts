@@ -5,6 +5,7 @@
 import { z } from "zod"
 import {
   ContractEnforcement,
+  Duration,
   Email,
   Enforcement,
   Identifier,
@@ -60,6 +61,20 @@ export const DataContracts = z.strictObject({
   required: z.boolean().default(false),
 })
 
+const CheckSchedule = z.strictObject({
+  interval: Duration.optional().meta({ description: "how often the check runs, e.g. 15m" }),
+  timeout: Duration.optional().meta({ description: "how long one check may take, e.g. 30s" }),
+})
+
+/** Contract-monitor settings every product on the platform gets (a contract's own customProperties win). */
+export const Monitoring = z.strictObject({
+  freshness: CheckSchedule.optional(),
+  schema: CheckSchedule.optional(),
+  quality: CheckSchedule.optional(),
+  availability: CheckSchedule.optional(),
+})
+export type Monitoring = z.output<typeof Monitoring>
+
 export const Governance = z.strictObject({
   naming: Naming.optional(),
   quality_gates: QualityGates.optional(),
@@ -82,6 +97,10 @@ export const PlatformManifest = z
     parent: z.strictObject({ ref: PlatformRefString }).optional(),
     plugins: Plugins.optional(),
     governance: Governance.optional(),
+    monitoring: Monitoring.optional().meta({
+      description:
+        "contract-monitor check intervals and timeouts (defaults: freshness 15m, schema 1h, quality 6h, availability 5m)",
+    }),
     approved_plugins: z
       .strictObject({
         compute: z.array(Identifier).optional(),

@@ -44,7 +44,8 @@ export const register = (
   lastRun?: Run.Result,
 ): Effect.Effect<Registration, never, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
-    const mode = yield* Product.enforcement(product, dir)
+    // The platform's enforcement mode and its check intervals/timeouts (a contract's customProperties still win).
+    const { mode, overrides } = yield* Product.settings(product, dir)
     if (mode === "off") return { _tag: "None", reason: "contract enforcement is off" } as const
     if (compiled.graph === undefined) return { _tag: "None", reason: "the product did not compile" } as const
     // Without model columns: the contract as written and generated from the ports. Whether the tables match it is
@@ -65,6 +66,7 @@ export const register = (
         dir,
         datasetNamespace: `duckdb://${database ?? "warehouse"}`,
         lastRun,
+        overrides,
       },
     } as const
   })
