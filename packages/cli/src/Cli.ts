@@ -32,9 +32,32 @@ interface Command {
 }
 
 const commands: Readonly<Record<string, Command>> = {
+  init: {
+    summary: "Create a new data product that validates and runs at once",
+    usage:
+      "floe init NAME [--mode simple|centralized|mesh] [--domain D] [--owner EMAIL] [--repository R] [--dir PARENT] [--json]",
+    details: [
+      "Creates PARENT/NAME (default: ./NAME) in the guide's layout: floe.yaml, seeds/raw_orders.csv, one model per",
+      "layer under models/bronze|silver|gold/ with descriptions and tests in models/schema.yml, tests/, README.md.",
+      "  --mode centralized   adds platform/enterprise.yaml, which floe.yaml refers to",
+      "  --mode mesh          adds platform/domain-<domain>.yaml (parent: enterprise.yaml) and datacontract.yaml",
+      "NAME must be kebab-case (as floe.yaml's metadata.name). Defaults: --domain analytics, --owner",
+      "data-team@example.com, --repository github.com/example/NAME. Never overwrites an existing directory.",
+      "",
+      "Exit codes: 0 created, 1 NAME already exists, 2 usage error (including a name that is not kebab-case).",
+    ].join("\n"),
+    flags: [
+      { name: "mode", takesValue: true },
+      { name: "domain", takesValue: true },
+      { name: "owner", takesValue: true },
+      { name: "repository", takesValue: true },
+      { name: "dir", takesValue: true },
+    ],
+    run: async (args, io) => (await import("./commands/init.ts")).init(args, io),
+  },
   validate: {
     summary: "Check a data product without side effects",
-    usage: "floe validate [dir] [--json]",
+    usage: "floe validate [dir] [--format text|json|sarif] [--json]",
     details: [
       "Validates the product in DIR (default: the current directory) in four stages, writing nothing:",
       "  [1/4] floe.yaml: YAML, the schema, names, versions, cron, time zone, SLAs, no secrets",
@@ -42,9 +65,15 @@ const commands: Readonly<Record<string, Command>> = {
       "  [3/4] data contracts: datacontract.yaml against ODCS v3, and against the output ports",
       "  [4/4] platform compliance",
       "",
+      "  --format text|json|sarif   text (default), one JSON object (same as --json), or a SARIF 2.1.0 log for",
+      "                             code-scanning tools (locations relative to the product directory)",
+      "",
       "Exit codes: 0 validation passed, 1 validation failed, 2 usage error.",
     ].join("\n"),
-    flags: [{ name: "vars", takesValue: true }],
+    flags: [
+      { name: "vars", takesValue: true },
+      { name: "format", takesValue: true },
+    ],
     run: async (args, io) => (await import("./commands/validate.ts")).validate(args, io),
   },
   compile: {

@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { files, kebab } from "../src/commands/init.ts"
+
+const bin = join(import.meta.dirname, "..", "bin", "floe.js")
+
+const floe = (cwd: string, ...args: Array<string>) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+
+describe("floe init", () => {
+  for (const mode of ["simple", "centralized", "mesh"] as const) {
+    it(`--mode ${mode}: the new product validates and runs at once`, () => {
+      const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+      const created = floe(parent, "init", "orders-demo", "--mode", mode, "--domain", "sales", "--json")
+      expect(created.status, created.stderr).toBe(0)
+      const out = JSON.parse(created.stdout) as { created: boolean; dir: string; mode: string; files: Array<string> }
+      expect(out).toMatchObject({ created: true, mode, dir: join(parent, "orders-demo") })
+      const dir = join(parent, "orders-demo")
+      for (const f of [
+        "floe.yaml",
+        "README.md",
+        "tests/.gitkeep",
+        "models/bronze/bronze_orders.sql",
+        "models/silver/silver_orders.sql",
+        "models/gold/gold_daily_orders.sql",
+      ])
+        expect(existsSync(join(dir, f)), f).toBe(true)
+      expect(existsSync(join(dir, "platform", "enterprise.yaml"))).toBe(mode !== "simple")
+      expect(existsSync(join(dir, "platform", "domain-sales.yaml"))).toBe(mode === "mesh")
+      expect(existsSync(join(dir, "datacontract.yaml"))).toBe(mode === "mesh")
+      const yaml = readFileSync(join(dir, "floe.yaml"), "utf8")
+      expect(yaml).toContain("name: orders-demo")
+      if (mode === "simple") expect(yaml).not.toContain("platform:")
+      else expect(yaml).toContain(mode === "mesh" ? "ref: platform/domain-sales.yaml" : "ref: platform/enterprise.yaml")
+
+      // run from inside the new directory, as its README says
+      const validated = floe(dir, "validate", "--json")
+      expect(validated.status, validated.stdout).toBe(0)
+      const report = JSON.parse(validated.stdout) as { passed: boolean; diagnostics: Array<unknown> }
+      expect(report.passed).toBe(true)
+      expect(report.diagnostics).toEqual([])
+
+      const ran = floe(dir, "run", "--json")
+      expect(ran.status, ran.stdout + ran.stderr).toBe(0)
+      const run = JSON.parse(ran.stdout) as {
+        status: string
+        nodes: Array<{ unique_id: string; status: string }>
+        tests: Array<{ status: string }>
+        contracts: { violations: Array<unknown> }
+      }
+      expect(run.status).toBe("success")
+      expect(run.nodes.map((n) => n.unique_id.split(".").pop())).toEqual(
+        expect.arrayContaining(["raw_orders", "bronze_orders", "silver_orders", "gold_daily_orders"]),
+      )
+      expect(run.tests.length).toBeGreaterThan(0)
+      expect(run.tests.every((t) => t.status === "pass")).toBe(true)
+      expect(run.contracts.violations).toEqual([])
+    })
+  }
+
+  it("refuses to overwrite an existing directory (exit 1) and leaves it untouched", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    mkdirSync(join(parent, "taken"))
+    const r = floe(parent, "init", "taken")
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/taken already exists; floe init never overwrites/)
+    expect(readdirSync(join(parent, "taken"))).toEqual([])
+    expect(readdirSync(parent)).toEqual(["taken"])
+    const json = floe(parent, "init", "taken", "--json")
+    expect(json.status).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({ created: false })
+  })
+
+  it("--dir chooses the parent directory", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    const r = floe(tmpdir(), "init", "elsewhere", "--dir", join(parent, "nested"), "--quiet")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toBe("")
+    expect(existsSync(join(parent, "nested", "elsewhere", "floe.yaml"))).toBe(true)
+  })
+
+  it("refuses a name that is not kebab-case (FLOE-E120) and suggests one", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    const r = floe(parent, "init", "My_Product")
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/FLOE-E120: product name 'My_Product' must be kebab-case/)
+    expect(r.stderr).toMatch(/floe init my-product/)
+    expect(readdirSync(parent)).toEqual([])
+  })
+
+  it("usage errors: no name, an unknown mode", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    expect(floe(parent, "init").status).toBe(2)
+    const r = floe(parent, "init", "x", "--mode", "federated")
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/--mode must be one of simple, centralized, mesh/)
+  })
+
+  it("kebab() turns names into kebab-case; files() is deterministic", () => {
+    expect(kebab("My_Product")).toBe("my-product")
+    expect(kebab("customerData360")).toBe("customer-data360")
+    expect(kebab("--9x")).toBe("x")
+    const o = { name: "a", mode: "mesh", domain: "d", owner: "o@example.com", repository: "r" } as const
+    expect(files(o)).toEqual(files(o))
+  })
+})
