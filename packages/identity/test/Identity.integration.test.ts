@@ -1,11 +1,14 @@
-// PostgreSQL integration: starts a real server (postgres-server.ts) and races node processes registering the same
+// PostgreSQL integration: starts a real server (PostgresServer from @floe/spec/testing) and races node processes registering the same
 // product from different repositories in one PostgreSQL catalog. CI installs PostgreSQL; there a missing server is
 // a failure, locally a skip.
 import { assert, describe, it } from "@effect/vitest"
 import type { SqlCatalog } from "@floe/catalog-sql"
+import { PostgresServer } from "@floe/spec/testing"
 import { afterAll, beforeAll } from "vitest"
 import { raceRounds, spawnContender } from "./contenders.ts"
-import { findBinaries, type Server, start } from "./postgres-server.ts"
+
+const { findBinaries, start } = PostgresServer
+type Server = PostgresServer.Server
 
 const bin = findBinaries()
 const MISSING =

@@ -1,14 +1,16 @@
-// PostgreSQL integration: starts a real server from the Debian `postgresql` package (see postgres-server.ts) and runs
+// PostgreSQL integration: starts a real server from the Debian `postgresql` package (PostgresServer from @floe/spec/testing) and runs
 // the conformance suite and client races against it. CI installs the package; there a missing server is a failure.
 import { assert, describe, it } from "@effect/vitest"
 import type { Catalog } from "@floe/spec"
-import { CatalogConformance } from "@floe/spec/testing"
+import { CatalogConformance, PostgresServer } from "@floe/spec/testing"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll } from "vitest"
 import { SqlCatalog } from "../src/index.ts"
-import { findBinaries, type Server, start } from "./postgres-server.ts"
+
+const { findBinaries, start } = PostgresServer
+type Server = PostgresServer.Server
 
 const bin = findBinaries()
 const MISSING =

@@ -1,7 +1,10 @@
-// A throwaway PostgreSQL server for the integration tests, from the Debian `postgresql` package's binaries:
-// initdb into a temporary directory, listen on 127.0.0.1 at a free port with the unix socket in that directory,
-// stop and delete everything afterwards. PostgreSQL refuses to run as root, so under root the commands run as the
-// `postgres` user (which the Debian package creates) and the directory is handed to it.
+/**
+ * A throwaway PostgreSQL server for adapter integration tests, from the Debian `postgresql` package's binaries:
+ * initdb into a temporary directory, listen on 127.0.0.1 at a free port with the unix socket in that directory,
+ * stop and delete everything afterwards. PostgreSQL refuses to run as root, so under root the commands run as the
+ * `postgres` user (which the Debian package creates) and the directory is handed to it. Shared by every package
+ * whose tests need a real PostgreSQL (catalog-sql, identity, compute-postgres) and by third-party adapters.
+ */
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
