@@ -15,10 +15,15 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import * as Compiler from "./Compiler.ts"
-import * as Governance from "./Governance.ts"
 import * as ModelOutputs from "./ModelOutputs.ts"
 import * as Platform from "./Platform.ts"
-import { type Check, resolveProductPlatform, type StageReport, type ValidateOptions } from "./Validate.ts"
+import {
+  type Check,
+  checkGovernance,
+  resolveProductPlatform,
+  type StageReport,
+  type ValidateOptions,
+} from "./Validate.ts"
 
 export const ARTIFACTS_FILE = ".floe/artifacts.json"
 const TOTAL = 7
@@ -285,20 +290,14 @@ export const compile = (
     const hasContractFile = yield* fs
       .exists(path.join(productDir, ContractStage.CONTRACT_FILE))
       .pipe(Effect.orElseSucceed(() => false))
-    const project = compiled.project
-    const governance =
-      project === undefined
-        ? { checks: [], diagnostics: [] }
-        : Governance.check({
-            product,
-            productSource: loaded.source,
-            platform,
-            compiled,
-            contract: contracts.contract,
-            hasContractFile,
-            displayPath: (node) => path.relative(productDir, path.join(project.root, node.originalFilePath)),
-            diagnosticPath: (node) => path.join(project.root, node.originalFilePath),
-          })
+    const governance = yield* checkGovernance({
+      product,
+      loaded,
+      platform,
+      compiled,
+      contract: contracts.contract,
+      productDir,
+    })
     const counts = compiled.counts
     yield* report({
       index: 4,

@@ -111,6 +111,38 @@ export const resolveProductPlatform = (
     return { platform, checks, diagnostics }
   })
 
+/**
+ * The platform's governance checks (stage 4 of validate, part of stage 4 of compile) against a compiled product:
+ * model files named as the user sees them, relative to the product directory. Never fails.
+ */
+export const checkGovernance = (args: {
+  readonly product: DataProduct.DataProduct
+  readonly loaded: Document.Decoded<DataProduct.DataProduct>
+  readonly platform: Platform.ResolvedPlatform
+  readonly compiled: Compiler.CompileResult
+  readonly contract: unknown
+  readonly productDir: string
+}): Effect.Effect<Governance.GovernanceReport, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const project = args.compiled.project
+    if (project === undefined) return { checks: [], diagnostics: [] }
+    const hasContractFile = yield* fs
+      .exists(path.join(args.productDir, ContractStage.CONTRACT_FILE))
+      .pipe(Effect.orElseSucceed(() => false))
+    return Governance.check({
+      product: args.product,
+      productSource: args.loaded.source,
+      platform: args.platform,
+      compiled: args.compiled,
+      contract: args.contract,
+      hasContractFile,
+      displayPath: (node) => path.relative(args.productDir, path.join(project.root, node.originalFilePath)),
+      diagnosticPath: (node) => path.join(project.root, node.originalFilePath),
+    })
+  })
+
 const TOTAL = 4
 
 /**
@@ -198,19 +230,13 @@ export const validate = (
       } else if (compiled.project === undefined) {
         yield* skip(4, "Checking platform compliance", "the dbt project could not be loaded")
       } else {
-        const project = compiled.project
-        const hasContractFile = yield* fs
-          .exists(path.join(productDir, ContractStage.CONTRACT_FILE))
-          .pipe(Effect.orElseSucceed(() => false))
-        const governance = Governance.check({
+        const governance = yield* checkGovernance({
           product,
-          productSource: loaded.source,
+          loaded,
           platform,
           compiled,
           contract: contracts.contract,
-          hasContractFile,
-          displayPath: (node) => path.relative(productDir, path.join(project.root, node.originalFilePath)),
-          diagnosticPath: (node) => path.join(project.root, node.originalFilePath),
+          productDir,
         })
         yield* report({
           index: 4,
