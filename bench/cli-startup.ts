@@ -9,7 +9,9 @@ import { report, stats } from "./lib/report.ts"
 const runs = Number(process.argv[2] ?? 30)
 const bin = join(import.meta.dirname, "..", "packages", "cli", "bin", "floe.js")
 const product = mkdtempSync(join(tmpdir(), "floe-bench-"))
-mkdirSync(join(product, "models"))
+mkdirSync(join(product, "models", "gold"), { recursive: true })
+// The output port gold.my_product.customers is served by gold_customers: validate binds it on DuckDB.
+writeFileSync(join(product, "models", "gold", "gold_customers.sql"), "select 1 as customer_id, 'Ada' as name\n")
 writeFileSync(
   join(product, "floe.yaml"),
   `apiVersion: floe.dev/v1
@@ -37,7 +39,7 @@ const cases: ReadonlyArray<[string, ReadonlyArray<string>]> = [
   ["node -e 0 (floor)", ["-e", "0"]],
   ["floe --help", [bin, "--help"]],
   ["floe --version", [bin, "--version"]],
-  ["floe validate (guide example)", [bin, "validate", product]],
+  ["floe validate (guide example, 4 stages)", [bin, "validate", product]],
 ]
 const rows = cases.map(([name, args]) => {
   const s = stats(time(args))
