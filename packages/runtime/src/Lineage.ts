@@ -34,16 +34,25 @@ export const makeFile = Effect.fn("Lineage.makeFile")(function* (file: string) {
   const lock = yield* Semaphore.make(1)
   const io = (e: unknown) =>
     new LineageError({ reason: "Io", message: `cannot append to ${file}: ${String(e)}`, cause: e })
+  // The directory is made once, not per event; if it disappears later, the failed append makes it again.
+  let dirReady = false
+  const makeDir = fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
+    Effect.tap(() =>
+      Effect.sync(() => {
+        dirReady = true
+      }),
+    ),
+  )
   return LineageTransport.of({
-    emit: (event) =>
-      lock.withPermits(1)(
-        fs
-          .makeDirectory(path.dirname(file), { recursive: true })
-          .pipe(
-            Effect.andThen(fs.writeFileString(file, `${JSON.stringify(event)}\n`, { flag: "a" })),
-            Effect.mapError(io),
-          ),
-      ),
+    emit: (event) => {
+      const append = fs.writeFileString(file, `${JSON.stringify(event)}\n`, { flag: "a" })
+      return lock.withPermits(1)(
+        Effect.suspend(() => (dirReady ? append : makeDir.pipe(Effect.andThen(append)))).pipe(
+          Effect.catch(() => makeDir.pipe(Effect.andThen(append))),
+          Effect.mapError(io),
+        ),
+      )
+    },
   })
 })
 

@@ -237,6 +237,20 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     }
   }
 
+  /** What stands at a relation — a table, a view or nothing — in one catalog query on the given connection. */
+  const kindOn = async (c: DuckDBConnection, relation: Computed.Relation): Promise<"table" | "view" | undefined> => {
+    const db = relation.database ? literal(relation.database) : "current_database()"
+    const where = `database_name = ${db} AND schema_name = ${literal(relation.schema)}`
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT 'view' AS kind FROM duckdb_views() WHERE ${where} AND view_name = ${literal(relation.identifier)} ` +
+          `UNION ALL SELECT 'table' FROM duckdb_tables() WHERE ${where} AND table_name = ${literal(relation.identifier)}`,
+      )
+    ).getRowObjectsJS()
+    const kind = rows[0]?.kind
+    return kind === "view" || kind === "table" ? kind : undefined
+  }
+
   // What a materialisation just built, described on its own connection inside its transaction (a failure to
   // describe never fails the build: nothing is kept), kept for the one describeRelation that follows it (the
   // runtime's, for lineage) and forgotten on any other statement.
@@ -286,28 +300,36 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     Effect.gen(function* () {
       const target = render(m.relation)
       justBuilt.delete(target)
-      const existing = yield* describeFresh(m.relation)
       if (m.kind === "view") {
+        // What stands there is read inside the build's own transaction: one round trip, no column lookup.
         const built = yield* transaction(async (run, c) => {
-          for (const s of existing?.kind === "table" ? dropStatements(m.relation, "table") : []) await run(s)
+          if ((await kindOn(c, m.relation)) === "table")
+            for (const s of dropStatements(m.relation, "table")) await run(s)
           await run(`CREATE OR REPLACE VIEW ${target} AS ${m.sql}`)
           return describeOn(c, m.relation, "view").catch(() => null)
         }, target)
         if (built !== null) justBuilt.set(target, built)
         return { rows: undefined, action: "view" as const }
       }
+      // An incremental model needs the existing table's columns; a table only needs to know what stands there.
+      const existing = m.kind === "incremental" ? yield* describeFresh(m.relation) : undefined
       if (m.kind === "table" || existing === undefined || existing.kind === "view" || m.fullRefresh) {
-        const { rows, built } = yield* transaction(async (run, c) => {
-          const swap = tableSwap(render, m.relation, m.sql, existing?.kind)
+        const { rows, built, replaced } = yield* transaction(async (run, c) => {
+          const standing = m.kind === "table" ? await kindOn(c, m.relation) : existing?.kind
+          const swap = tableSwap(render, m.relation, m.sql, standing)
           let count = 0
           for (const [i, s] of swap.entries()) {
             const n = await run(s)
             if (i === 0) count = n
           }
-          return { rows: count, built: await describeOn(c, m.relation, "table").catch(() => null) }
+          return {
+            rows: count,
+            built: await describeOn(c, m.relation, "table").catch(() => null),
+            replaced: standing !== undefined,
+          }
         }, target)
         if (built !== null) justBuilt.set(target, built)
-        return { rows, action: existing === undefined ? ("created" as const) : ("replaced" as const) }
+        return { rows, action: replaced ? ("replaced" as const) : ("created" as const) }
       }
       // Incremental on an existing table: stage the new rows, reconcile the schema, apply the strategy, all in
       // one transaction on one connection (the staged table is a temp table of that connection).
