@@ -14,7 +14,20 @@ describe("floe init", () => {
   for (const mode of ["simple", "centralized", "mesh"] as const) {
     it(`--mode ${mode}: the new product validates and runs at once`, () => {
       const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
-      const created = floe(parent, "init", "orders-demo", "--mode", mode, "--domain", "sales", "--json")
+      const created = floe(
+        parent,
+        "init",
+        "orders-demo",
+        "--mode",
+        mode,
+        "--domain",
+        "sales",
+        "--owner",
+        "orders@example.com",
+        "--repository",
+        "github.com/acme/orders-demo",
+        "--json",
+      )
       expect(created.status, created.stderr).toBe(0)
       const out = JSON.parse(created.stdout) as { created: boolean; dir: string; mode: string; files: Array<string> }
       expect(out).toMatchObject({ created: true, mode, dir: join(parent, "orders-demo") })
@@ -33,6 +46,10 @@ describe("floe init", () => {
       expect(existsSync(join(dir, "datacontract.yaml"))).toBe(mode === "mesh")
       const yaml = readFileSync(join(dir, "floe.yaml"), "utf8")
       expect(yaml).toContain("name: orders-demo")
+      expect(yaml).toContain("owner: orders@example.com")
+      expect(yaml).toContain("domain: sales")
+      expect(yaml).toContain("repository: github.com/acme/orders-demo")
+      expect(yaml).toContain("table: gold.orders_demo.daily_orders")
       if (mode === "simple") expect(yaml).not.toContain("platform:")
       else expect(yaml).toContain(mode === "mesh" ? "ref: platform/domain-sales.yaml" : "ref: platform/enterprise.yaml")
 
