@@ -8,6 +8,8 @@
  *   ```ts runnable   — written to a temporary .ts file in packages/cli/ (so `@floe/*`, `effect` and
  *                      `@effect/platform-node` resolve as they do for the CLI) and run with node, in the same
  *                      scratch directory.
+ *
+ * A block fails when it exits non-zero or when the CLI reports an internal error (a crash), even inside `|| …`.
  */
 import { spawnSync } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -156,6 +158,8 @@ describe("the docs' runnable blocks run", () => {
             r.status,
             `${block.file}:${block.line}: the ${block.lang} block failed (exit ${r.status ?? r.signal})${output}`,
           ).toBe(0)
+          // `floe … || echo "exit code $?"` shows an expected failure; a crash of the CLI is never expected
+          expect(r.stderr, `${block.file}:${block.line}: floe crashed${output}`).not.toContain("internal error:")
         }, 180_000)
       }
     })
