@@ -488,7 +488,16 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
     describeRelation,
     ensureSchema: (r) => {
       const sql = `CREATE SCHEMA IF NOT EXISTS ${quote(r.schema)}`
-      return withSession((s) => s.run(sql).then(() => undefined), sql)
+      // Two sessions creating the same schema at once: the loser fails on the catalog's unique index although
+      // IF NOT EXISTS was given. The schema exists either way.
+      return withSession(
+        (s) =>
+          s.run(sql).then(
+            () => undefined,
+            (e: { code?: string }) => (e?.code === "23505" || e?.code === "42P06" ? undefined : Promise.reject(e)),
+          ),
+        sql,
+      )
     },
     dropRelation: (relation) =>
       withSession(async (s) => {

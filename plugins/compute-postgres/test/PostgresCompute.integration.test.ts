@@ -193,6 +193,68 @@ if (bin === undefined) {
       ),
     )
 
+    it.live("merge with a composite key and predicates; schemas created concurrently", () =>
+      withCompute((compute, schema) =>
+        Effect.gen(function* () {
+          yield* Effect.forEach(Array.from({ length: 8 }), () => compute.ensureSchema({ schema: "raced" }), {
+            concurrency: "unbounded",
+          })
+          const relation = { schema, identifier: "mk" }
+          const incremental = (sql: string, predicates?: ReadonlyArray<string>): Compute.Materialization => ({
+            kind: "incremental",
+            relation,
+            sql,
+            strategy: "merge",
+            uniqueKey: ["k1", "k2"],
+            onSchemaChange: "ignore",
+            fullRefresh: false,
+            predicates,
+          })
+          yield* compute.materialize(
+            incremental("SELECT 1 AS k1, 'a' AS k2, 'old' AS v UNION ALL SELECT 1, 'b', 'old'"),
+          )
+          const r = yield* compute.materialize(
+            incremental("SELECT 1 AS k1, 'b' AS k2, 'new' AS v UNION ALL SELECT 2, 'a', 'new'"),
+          )
+          expect(r).toMatchObject({ action: "incremental", rows: 2 })
+          // a predicate that excludes k2 = 'a' from matching: that row is inserted again rather than updated
+          yield* compute.materialize(
+            incremental("SELECT 1 AS k1, 'a' AS k2, 'pred' AS v", [`floe_dest.${compute.quote("k2")} <> 'a'`]),
+          )
+          expect(yield* compute.query(`SELECT * FROM ${compute.render(relation)} ORDER BY k1, k2, v`)).toEqual([
+            { k1: 1, k2: "a", v: "old" },
+            { k1: 1, k2: "a", v: "pred" },
+            { k1: 1, k2: "b", v: "new" },
+            { k1: 2, k2: "a", v: "new" },
+          ])
+        }),
+      ),
+    )
+
+    it.live("an interrupted build cancels the running CREATE and keeps the table; views with dependents rebuild", () =>
+      withCompute(
+        (compute, schema) =>
+          Effect.gen(function* () {
+            const t = { schema, identifier: "kept" }
+            yield* compute.materialize({ kind: "table", relation: t, sql: "SELECT 1 AS n" })
+            const fiber = yield* Effect.forkChild(
+              compute.materialize({ kind: "table", relation: t, sql: `SELECT * FROM (${SLOW}) AS slow` }),
+            )
+            yield* Effect.sleep("300 millis")
+            yield* Fiber.interrupt(fiber)
+            expect(yield* compute.query(`SELECT * FROM ${compute.render(t)}`)).toEqual([{ n: 1 }])
+            // a view over a view: replacing the inner one (even with other columns) succeeds
+            const inner = { schema, identifier: "inner_v" }
+            const outer = { schema, identifier: "outer_v" }
+            yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 1 AS a" })
+            yield* compute.materialize({ kind: "view", relation: outer, sql: `SELECT a FROM ${compute.render(inner)}` })
+            yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 2 AS a, 'x' AS b" })
+            expect(yield* compute.query(`SELECT * FROM ${compute.render(inner)}`)).toEqual([{ a: 2, b: "x" }])
+          }),
+        { connections: 2 },
+      ),
+    )
+
     it.live("maps SQLSTATEs to reasons", () =>
       withCompute((compute, schema) =>
         Effect.gen(function* () {
