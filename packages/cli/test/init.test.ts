@@ -108,12 +108,27 @@ describe("floe init", () => {
     expect(readdirSync(parent)).toEqual([])
   })
 
-  it("usage errors: no name, an unknown mode", () => {
+  it("usage errors: no name, an unknown mode, a bad domain or owner", () => {
     const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
     expect(floe(parent, "init").status).toBe(2)
     const r = floe(parent, "init", "x", "--mode", "federated")
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/--mode must be one of simple, centralized, mesh/)
+    const domain = floe(parent, "init", "x", "--domain", "Sales Team")
+    expect(domain.status).toBe(2)
+    expect(domain.stderr).toMatch(/--domain 'Sales Team' must start with a lower-case letter/)
+    const owner = floe(parent, "init", "x", "--owner", "nobody")
+    expect(owner.status).toBe(2)
+    expect(owner.stderr).toMatch(/--owner 'nobody' must be an email address/)
+    expect(readdirSync(parent)).toEqual([])
+  })
+
+  it("a domain with an underscore: the mesh product still validates", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    expect(floe(parent, "init", "eu-orders", "--mode", "mesh", "--domain", "sales_eu", "-q").status).toBe(0)
+    expect(existsSync(join(parent, "eu-orders", "platform", "domain-sales_eu.yaml"))).toBe(true)
+    const validated = floe(parent, "validate", "eu-orders", "--json")
+    expect(validated.status, validated.stdout).toBe(0)
   })
 
   it("kebab() turns names into kebab-case; files() is deterministic", () => {

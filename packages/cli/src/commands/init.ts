@@ -332,6 +332,15 @@ export const init = async (
   const domain = text(args.flags.get("domain")) ?? "analytics"
   const owner = text(args.flags.get("owner")) ?? "data-team@example.com"
   const repository = text(args.flags.get("repository")) ?? `github.com/example/${name}`
+  // The same rules as floe.yaml's metadata, so the new product validates.
+  if (!Fields.Identifier.safeParse(domain).success)
+    throw new UsageError(
+      `--domain '${domain}' must start with a lower-case letter and hold only lower-case letters, digits, '_' and '-'`,
+    )
+  if (!Fields.Email.safeParse(owner).success)
+    throw new UsageError(`--owner '${owner}' must be an email address, e.g. data-team@example.com`)
+  if (repository.trim() === "" || repository.length > 2048)
+    throw new UsageError("--repository must be a repository address, e.g. github.com/acme/my-product")
   const parent = path.resolve(io.cwd, text(args.flags.get("dir")) ?? ".")
   const target = path.join(parent, name)
   if (fs.existsSync(target)) {
