@@ -42,26 +42,31 @@ const runExample = (
     if (compiled.project === undefined || compiled.graph === undefined) {
       return assert.fail(`the example does not compile: ${JSON.stringify(compiled.diagnostics)}`)
     }
-    const result = yield* Run.run({
-      project: compiled.project,
-      graph: compiled.graph,
-      threads: 4,
-      renderOptions: { target, env: {} },
-      dir,
-      namespace: "sales.customer_360",
-      productName: product.metadata.name,
-      floeVersion: "test",
-    })
+    const { project, graph } = compiled
+    const runOnce = () =>
+      Run.run({
+        project,
+        graph,
+        threads: 4,
+        renderOptions: { target, env: {} },
+        dir,
+        namespace: "sales.customer_360",
+        productName: product.metadata.name,
+        floeVersion: "test",
+      })
+    const result = yield* runOnce()
+    // a second run takes the incremental path (silver_transactions merges on its unique key)
+    const again = yield* runOnce()
     // the mart itself, row for row
     const engine = yield* Compute.Compute
-    const gold = [...compiled.graph.nodes.values()].find((n) => n.name === "gold_customer_360")
+    const gold = [...graph.nodes.values()].find((n) => n.name === "gold_customer_360")
     const mart =
       gold === undefined
         ? []
         : yield* engine.query(
             `SELECT * FROM ${engine.render({ database: gold.database, schema: gold.schema, identifier: gold.alias })} ORDER BY customer_id`,
           )
-    return { result, mart }
+    return { result, again, mart }
   }).pipe(Effect.provide(Layer.merge(compute, platform)))
 
 const summary = (result: Run.Result) => ({
@@ -96,15 +101,23 @@ if (bin === undefined) {
     }, 60_000)
 
     it.live(
-      "builds every seed and model with DuckDB's row counts and test results",
+      "builds every seed and model with DuckDB's row counts and test results, twice (the second run incremental)",
       () =>
         Effect.gen(function* () {
           const s = server as Server
-          const { result: duck, mart: duckMart } = yield* runExample(
+          const {
+            result: duck,
+            again: duckAgain,
+            mart: duckMart,
+          } = yield* runExample(
             { type: "duckdb", database: "warehouse", schema: "main" },
             DuckDBCompute.layer({ database: "warehouse", connections: 4 }),
           )
-          const { result: pg, mart: pgMart } = yield* runExample(
+          const {
+            result: pg,
+            again: pgAgain,
+            mart: pgMart,
+          } = yield* runExample(
             { type: "postgres", database: s.database, schema: "public" },
             PostgresCompute.layer({
               host: s.host,
@@ -119,6 +132,8 @@ if (bin === undefined) {
           expect({ failures, testErrors }).toEqual({ failures: [], testErrors: [] })
           console.log(JSON.stringify({ pg: summary(pg), duck: summary(duck) }, null, 1))
           expect(summary(pg)).toEqual(summary(duck))
+          expect(summary(pgAgain)).toEqual(summary(duckAgain))
+          expect(pgAgain.status).toBe("success")
           expect(pg.nodes.length).toBeGreaterThan(0)
           expect(pg.tests.length).toBeGreaterThan(0)
           expect(pgMart).toHaveLength(500)
