@@ -365,6 +365,82 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
   const dropStatement = (relation: Computed.Relation, kind: "table" | "view"): string =>
     `DROP ${kind === "view" ? "VIEW" : "TABLE"} IF EXISTS ${render(relation)} CASCADE`
 
+  interface Dependent {
+    readonly schema: string
+    readonly name: string
+    readonly kind: string
+    readonly definition: string
+  }
+
+  /**
+   * The views (and materialised views) that depend on `relation`, directly or through other views, in an order
+   * that creates each after what it reads. PostgreSQL binds views to the relation, not its name, so replacing it
+   * means dropping them (`CASCADE`); they are re-created after the swap in the same transaction.
+   */
+  const dependentsOf = async (s: Session, relation: Computed.Relation): Promise<ReadonlyArray<Dependent>> => {
+    const res = await s.run(
+      `WITH RECURSIVE target AS (
+         SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = $2
+       ), deps(oid, depth) AS (
+         SELECT r.ev_class, 1 FROM pg_catalog.pg_depend d
+           JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+           JOIN target t ON d.refobjid = t.oid
+          WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND r.ev_class <> t.oid
+         UNION ALL
+         SELECT r.ev_class, deps.depth + 1 FROM deps
+           JOIN pg_catalog.pg_depend d ON d.refobjid = deps.oid
+           JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+          WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND r.ev_class <> deps.oid AND deps.depth < 64
+       )
+       SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, pg_catalog.pg_get_viewdef(c.oid) AS definition
+         FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) d
+         JOIN pg_catalog.pg_class c ON c.oid = d.oid
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('v', 'm')
+        ORDER BY d.depth, n.nspname, c.relname`,
+      [relation.schema, relation.identifier],
+    )
+    return res.rows.map((r) => ({
+      schema: String(r.schema),
+      name: String(r.name),
+      kind: String(r.kind),
+      definition: String(r.definition).replace(/;\s*$/, ""),
+    }))
+  }
+
+  /**
+   * Re-creates the dependent views, each under a savepoint: one that no longer binds against the new relation (a
+   * column it reads is gone) stays dropped, as dbt-postgres leaves it, and the build goes on.
+   */
+  const restoreDependents = async (s: Session, dependents: ReadonlyArray<Dependent>): Promise<void> => {
+    for (const d of dependents) {
+      await s.run("SAVEPOINT floe_dependent")
+      try {
+        await s.run(
+          `CREATE ${d.kind === "m" ? "MATERIALIZED VIEW" : "VIEW"} ${render({ schema: d.schema, identifier: d.name })} AS ${d.definition}`,
+        )
+        await s.run("RELEASE SAVEPOINT floe_dependent")
+      } catch (e) {
+        if (s.aborted() || (e as { code?: string })?.code === "57014") throw e
+        await s.run("ROLLBACK TO SAVEPOINT floe_dependent")
+      }
+    }
+  }
+
+  /** Runs `body` (which drops and rebuilds `relation`) with the views that depend on it kept. */
+  const keepingDependents = async <A>(
+    s: Session,
+    relation: Computed.Relation,
+    existing: Computed.RelationInfo | undefined,
+    body: () => Promise<A>,
+  ): Promise<A> => {
+    const dependents = existing === undefined ? [] : await dependentsOf(s, relation)
+    const a = await body()
+    await restoreDependents(s, dependents)
+    return a
+  }
+
   /** Runs a table swap and returns the CREATE's row count. */
   const swap = async (s: Session, statements: ReadonlyArray<string>): Promise<number> => {
     let rows = 0
@@ -381,10 +457,11 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
       const existing = yield* describeRelation(m.relation)
       if (m.kind === "view") {
         yield* transaction(
-          async (s) => {
-            if (existing !== undefined) await s.run(dropStatement(m.relation, existing.kind))
-            await s.run(`CREATE VIEW ${target} AS ${m.sql}`)
-          },
+          (s) =>
+            keepingDependents(s, m.relation, existing, async () => {
+              if (existing !== undefined) await s.run(dropStatement(m.relation, existing.kind))
+              await s.run(`CREATE VIEW ${target} AS ${m.sql}`)
+            }),
           target,
           m.sql,
         )
@@ -393,9 +470,11 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
       if (m.kind === "table" || existing === undefined || existing.kind === "view" || m.fullRefresh) {
         const rows = yield* transaction(
           (s) =>
-            swap(
-              s,
-              tableSwap(render, quote, m.relation, (aside) => [`CREATE TABLE ${aside} AS ${m.sql}`], existing?.kind),
+            keepingDependents(s, m.relation, existing, () =>
+              swap(
+                s,
+                tableSwap(render, quote, m.relation, (aside) => [`CREATE TABLE ${aside} AS ${m.sql}`], existing?.kind),
+              ),
             ),
           target,
           m.sql,
@@ -464,15 +543,17 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
           ],
           existing?.kind,
         )
-        for (const sql of statements) {
-          if (sql.startsWith("COPY ")) {
-            if (s.aborted()) throw interrupted()
-            const copy = new CopyIn(sql, data)
-            s.client.query(copy as never)
-            count = await copy.promise
-          } else await s.run(sql)
-        }
-        return count
+        return keepingDependents(s, load.relation, existing, async () => {
+          for (const sql of statements) {
+            if (sql.startsWith("COPY ")) {
+              if (s.aborted()) throw interrupted()
+              const copy = new CopyIn(sql, data)
+              s.client.query(copy as never)
+              count = await copy.promise
+            } else await s.run(sql)
+          }
+          return count
+        })
       }, target)
       return { rows }
     })

@@ -231,28 +231,72 @@ if (bin === undefined) {
       ),
     )
 
-    it.live("an interrupted build cancels the running CREATE and keeps the table; views with dependents rebuild", () =>
-      withCompute(
-        (compute, schema) =>
-          Effect.gen(function* () {
-            const t = { schema, identifier: "kept" }
-            yield* compute.materialize({ kind: "table", relation: t, sql: "SELECT 1 AS n" })
-            const fiber = yield* Effect.forkChild(
-              compute.materialize({ kind: "table", relation: t, sql: `SELECT * FROM (${SLOW}) AS slow` }),
-            )
-            yield* Effect.sleep("300 millis")
-            yield* Fiber.interrupt(fiber)
-            expect(yield* compute.query(`SELECT * FROM ${compute.render(t)}`)).toEqual([{ n: 1 }])
-            // a view over a view: replacing the inner one (even with other columns) succeeds
-            const inner = { schema, identifier: "inner_v" }
-            const outer = { schema, identifier: "outer_v" }
-            yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 1 AS a" })
-            yield* compute.materialize({ kind: "view", relation: outer, sql: `SELECT a FROM ${compute.render(inner)}` })
-            yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 2 AS a, 'x' AS b" })
-            expect(yield* compute.query(`SELECT * FROM ${compute.render(inner)}`)).toEqual([{ a: 2, b: "x" }])
-          }),
-        { connections: 2 },
-      ),
+    it.live(
+      "an interrupted build cancels the running CREATE and keeps the table; dependent views are kept across rebuilds",
+      () =>
+        withCompute(
+          (compute, schema) =>
+            Effect.gen(function* () {
+              const t = { schema, identifier: "kept" }
+              yield* compute.materialize({ kind: "table", relation: t, sql: "SELECT 1 AS n" })
+              const fiber = yield* Effect.forkChild(
+                compute.materialize({ kind: "table", relation: t, sql: `SELECT * FROM (${SLOW}) AS slow` }),
+              )
+              yield* Effect.sleep("300 millis")
+              yield* Fiber.interrupt(fiber)
+              expect(yield* compute.query(`SELECT * FROM ${compute.render(t)}`)).toEqual([{ n: 1 }])
+              // a view over a view: replacing the inner one (even with other columns) succeeds
+              const inner = { schema, identifier: "inner_v" }
+              const outer = { schema, identifier: "outer_v" }
+              yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 1 AS a" })
+              yield* compute.materialize({
+                kind: "view",
+                relation: outer,
+                sql: `SELECT a FROM ${compute.render(inner)}`,
+              })
+              yield* compute.materialize({ kind: "view", relation: inner, sql: "SELECT 2 AS a, 'x' AS b" })
+              expect(yield* compute.query(`SELECT * FROM ${compute.render(inner)}`)).toEqual([{ a: 2, b: "x" }])
+              // the dependent view was re-created over the new one
+              expect(yield* compute.query(`SELECT * FROM ${compute.render(outer)}`)).toEqual([{ a: 2 }])
+              // a table with a view over it (and a view over that): rebuilt, both views kept
+              const base = { schema, identifier: "base_t" }
+              const mid = { schema, identifier: "mid_v" }
+              const top = { schema, identifier: "top_v" }
+              yield* compute.materialize({ kind: "table", relation: base, sql: "SELECT 1 AS a, 1 AS gone" })
+              yield* compute.materialize({ kind: "view", relation: mid, sql: `SELECT a FROM ${compute.render(base)}` })
+              yield* compute.materialize({
+                kind: "view",
+                relation: top,
+                sql: `SELECT a + 1 AS b FROM ${compute.render(mid)}`,
+              })
+              const gone = { schema, identifier: "gone_v" }
+              yield* compute.materialize({
+                kind: "view",
+                relation: gone,
+                sql: `SELECT gone FROM ${compute.render(base)}`,
+              })
+              yield* compute.materialize({ kind: "table", relation: base, sql: "SELECT 5 AS a" })
+              expect(yield* compute.query(`SELECT * FROM ${compute.render(top)}`)).toEqual([{ b: 6 }])
+              // a view reading a column the new table lacks no longer binds: it stays dropped, the build succeeds
+              expect(yield* compute.describeRelation(gone)).toBeUndefined()
+              // seeds reloads keep dependents too
+              const dir = mkdtempSync(join(tmpdir(), "floe-pg-dep-"))
+              const file = join(dir, "s.csv")
+              writeFileSync(file, "a\n1\n")
+              const seed = { schema, identifier: "seed_t" }
+              yield* compute.loadCsv({ relation: seed, file })
+              const overSeed = { schema, identifier: "over_seed" }
+              yield* compute.materialize({
+                kind: "view",
+                relation: overSeed,
+                sql: `SELECT a FROM ${compute.render(seed)}`,
+              })
+              writeFileSync(file, "a\n7\n")
+              yield* compute.loadCsv({ relation: seed, file })
+              expect(yield* compute.query(`SELECT * FROM ${compute.render(overSeed)}`)).toEqual([{ a: 7 }])
+            }),
+          { connections: 2 },
+        ),
     )
 
     it.live("maps SQLSTATEs to reasons", () =>

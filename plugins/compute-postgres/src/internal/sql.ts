@@ -8,8 +8,7 @@ type Quote = (identifier: string) => string
  * Build aside, then swap: the new table is created under a side name, the old relation dropped and the new one
  * renamed into place. PostgreSQL DDL is transactional, so run inside one transaction a failure at any step leaves the
  * old relation as it was. The second statement's count (`SELECT n` of CREATE TABLE AS) is the table's row count.
- * Dropping the old relation cascades to views that depend on it, as dbt-postgres does; the runtime rebuilds them in
- * DAG order.
+ * Dropping the old relation cascades to the views that depend on it; the caller re-creates them after the swap.
  */
 export const tableSwap = (
   render: Render,
