@@ -128,6 +128,13 @@ describe("floe (in-process)", () => {
     expect(out.diagnostics[0]?.hint).toBe("Rename `shedule` to `schedule`.")
   })
 
+  it("validates a product given by its floe.yaml path like one given by its directory", async () => {
+    const dir = product(GUIDE)
+    const r = await capture(["validate", join(dir, "floe.yaml"), "--json"])
+    expect(JSON.parse(r.stdout).diagnostics).toEqual([])
+    expect(r.code).toBe(0)
+  })
+
   it("reports a missing product directory as E100", async () => {
     const r = await capture(["validate", join(tmpdir(), "floe-no-such-dir-5c1f"), "--json"])
     expect(r.code).toBe(1)

@@ -188,7 +188,7 @@ export const validate = (
       yield* skip(3, "Validating data contracts", "floe.yaml has errors")
       yield* skip(4, "Checking platform compliance", "floe.yaml has errors")
     } else {
-      const compiled = yield* Compiler.compile(dir, {
+      const compiled = yield* Compiler.compile(productDir, {
         product,
         compute: options.compute,
         write: false,
@@ -217,7 +217,7 @@ export const validate = (
         diagnostics: compiled.diagnostics,
       })
 
-      const contracts = yield* ContractStage.validate(dir, product, ModelOutputs.fromCompile(compiled))
+      const contracts = yield* ContractStage.validate(productDir, product, ModelOutputs.fromCompile(compiled))
       yield* report({
         index: 3,
         total: TOTAL,
