@@ -564,7 +564,13 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
     quote,
     render,
     execute: (sql) => withSession((s) => s.run(sql).then(() => undefined), sql),
-    query: (sql) => withSession(async (s) => (await s.run(sql)).rows as ReadonlyArray<Record<string, unknown>>, sql),
+    query: (sql) =>
+      withSession(async (s) => {
+        // Several statements in one string (the simple protocol allows it): the rows of the last one.
+        const result: pg.QueryResult | Array<pg.QueryResult> = await s.run(sql)
+        const last = Array.isArray(result) ? result[result.length - 1] : result
+        return (last?.rows ?? []) as ReadonlyArray<Record<string, unknown>>
+      }, sql),
     describeQuery,
     describeRelation,
     ensureSchema: (r) => {

@@ -157,7 +157,7 @@ if (bin === undefined) {
           // a slow query describes at once
           const started = Date.now()
           yield* compute.describeQuery(SLOW)
-          expect(Date.now() - started).toBeLessThan(2000)
+          expect(Date.now() - started).toBeLessThan(10_000)
         }),
       ),
     )
@@ -306,6 +306,8 @@ if (bin === undefined) {
           const t = compute.render({ schema, identifier: "k" })
           yield* compute.execute(`CREATE TABLE ${t} (id integer PRIMARY KEY)`)
           yield* compute.execute(`INSERT INTO ${t} VALUES (1)`)
+          expect(yield* compute.query("SELECT 1 AS a; SELECT 2 AS b")).toEqual([{ b: 2 }])
+          expect(yield* compute.query(`UPDATE ${t} SET id = id`)).toEqual([])
           expect(yield* reason("SELEC 1")).toBe("Syntax")
           expect(yield* reason(`SELECT * FROM ${compute.render({ schema, identifier: "nope" })}`)).toBe("NotFound")
           expect(yield* reason(`SELECT nope FROM ${t}`)).toBe("Binder")
