@@ -239,8 +239,8 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
   /**
    * Runs `f` on a pooled connection. Interrupting the fiber stops new statements, cancels the running one
    * (`pg_cancel_backend` from another connection, repeated until `f` has settled: a cancel landing between two
-   * statements is lost) and waits until `f` has finished, rollback included, so a connection never returns to the
-   * pool busy. A connection left in a transaction or broken is destroyed rather than reused.
+   * statements is lost) and waits until `f` has finished, rollback included. The connection of an interrupted
+   * session, or one left in a transaction or broken, is destroyed rather than returned to the pool.
    */
   const withSession = <A>(f: (s: Session) => Promise<A>, sql?: string, relation?: string) =>
     Effect.callback<A, Computed.ComputeError>((resume) => {
@@ -270,7 +270,9 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
           const status = (
             client as pg.PoolClient & { getTransactionStatus?: () => string | null }
           ).getTransactionStatus?.()
-          client.release(broken || (status !== undefined && status !== null && status !== "I"))
+          // An interrupted session's connection never returns to the pool: a cancel still in flight for its
+          // backend must not land on the next user's statement.
+          client.release(aborted || broken || (status !== undefined && status !== null && status !== "I"))
         }
       })().then(
         (a) => {
