@@ -271,7 +271,9 @@ export const make = Effect.fn("PostgresCompute.make")(function* (config: Config 
             client as pg.PoolClient & { getTransactionStatus?: () => string | null }
           ).getTransactionStatus?.()
           // An interrupted session's connection never returns to the pool: a cancel still in flight for its
-          // backend must not land on the next user's statement.
+          // backend must not land on the next user's statement. pg reports a statement's error before the server
+          // has finished aborting it; a round trip first waits until the backend is idle again.
+          if (aborted) await client.query("SELECT 1").catch(() => undefined)
           client.release(aborted || broken || (status !== undefined && status !== null && status !== "I"))
         }
       })().then(
