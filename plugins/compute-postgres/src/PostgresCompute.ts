@@ -90,6 +90,19 @@ export const fromManifest = (
       password = Redacted.make(value)
     }
     const timeout = config.statement_timeout
+    let statementTimeout: Duration.Input | undefined
+    if (timeout !== undefined) {
+      const parsed = Duration.fromInput(timeout as Duration.Input)
+      if (parsed._tag === "None") {
+        return Effect.fail(
+          new Computed.ComputeError({
+            reason: "Connection",
+            message: `statement_timeout '${String(timeout)}' of the postgres compute is neither milliseconds nor a duration such as "30 minutes"`,
+          }),
+        )
+      }
+      statementTimeout = parsed.value
+    }
     return Effect.succeed<Config>({
       host: config.host,
       port: config.port === undefined ? undefined : Number(config.port),
@@ -98,8 +111,7 @@ export const fromManifest = (
       password,
       schema: config.schema,
       connections: config.connections,
-      statementTimeout:
-        timeout === undefined ? undefined : typeof timeout === "number" ? timeout : (timeout as Duration.Input),
+      statementTimeout,
     })
   })
 

@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
 import type { Compute } from "@floe/spec"
 import { ComputeConformance } from "@floe/spec/testing"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -362,6 +363,15 @@ if (bin === undefined) {
         expect(String(cfg.password)).not.toContain("secret")
         const missing = yield* Effect.flip(PostgresCompute.fromManifest({ password_env: "PG_PW" }, {}))
         expect(missing.message).toMatch(/PG_PW/)
+        const timed = yield* PostgresCompute.fromManifest({ statement_timeout: "30 minutes" }, {})
+        expect(timed.statementTimeout && Duration.toMillis(timed.statementTimeout)).toBe(1_800_000)
+        expect((yield* PostgresCompute.fromManifest({ statement_timeout: 5000 }, {})).statementTimeout).toBeDefined()
+        const bad = yield* Effect.flip(PostgresCompute.fromManifest({ statement_timeout: "soon" }, {}))
+        expect(bad.message).toMatch(/statement_timeout/)
+        const inline = yield* Effect.flip(
+          PostgresCompute.fromManifest({ password: "oops" } as PostgresCompute.ManifestConfig, {}),
+        )
+        expect(inline.message).toMatch(/password_env/)
       }),
     )
   })
