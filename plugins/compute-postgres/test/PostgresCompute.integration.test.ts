@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
+import { EngineTypes } from "@floe/contracts"
 import type { Compute } from "@floe/spec"
 import { ComputeConformance } from "@floe/spec/testing"
 import * as Duration from "effect/Duration"
@@ -159,6 +160,43 @@ if (bin === undefined) {
           const started = Date.now()
           yield* compute.describeQuery(SLOW)
           expect(Date.now() - started).toBeLessThan(10_000)
+        }),
+      ),
+    )
+
+    it.live("every type PostgreSQL reports maps to an ODCS logical type", () =>
+      withCompute((compute) =>
+        Effect.gen(function* () {
+          const cols = yield* compute.describeQuery(
+            `SELECT 1::smallint AS i2, 1::integer AS i4, 1::bigint AS i8, 1.5::real AS f4, 1.5::double precision AS f8,
+                    1.5::numeric(12,3) AS num, 'a'::text AS t, 'a'::varchar(9) AS vc, 'a'::char(2) AS ch, true AS b,
+                    DATE '2024-01-01' AS d, TIMESTAMP '2024-01-01 00:00' AS ts, now() AS tstz, TIME '01:02' AS tm,
+                    '{}'::jsonb AS j, gen_random_uuid() AS u, ARRAY[1, 2] AS arr, '1 day'::interval AS iv, '\\x00'::bytea AS by`,
+          )
+          const logical = Object.fromEntries(
+            cols.map((c) => [c.name, EngineTypes.toLogical(c.type)?.logicalType ?? `unmapped ${c.type}`]),
+          )
+          expect(logical).toEqual({
+            i2: "integer",
+            i4: "integer",
+            i8: "integer",
+            f4: "number",
+            f8: "number",
+            num: "number",
+            t: "string",
+            vc: "string",
+            ch: "string",
+            b: "boolean",
+            d: "date",
+            ts: "timestamp",
+            tstz: "timestamp",
+            tm: "time",
+            j: "string",
+            u: "string",
+            arr: "array",
+            iv: "string",
+            by: "string",
+          })
         }),
       ),
     )
