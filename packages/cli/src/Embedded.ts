@@ -12,8 +12,9 @@ import { RestCatalog } from "@floe/catalog-rest"
 import { SqlCatalog } from "@floe/catalog-sql"
 import type { Platform } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
+import { PostgresCompute } from "@floe/compute-postgres"
 import { OciPlatformSource } from "@floe/platform-oci"
-import { Catalog, type Compute } from "@floe/spec"
+import { Catalog, Compute } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -132,5 +133,56 @@ export const openCatalog = (
     Catalog.invalidInput(
       `the platform chooses catalog '${choice.type}'${uri === undefined ? " without a uri" : ""}; this host has sql (sqlite:, postgresql:) and rest`,
     ),
+  )
+}
+
+/** The compute a product runs on, as the CLI reports it: the engine, where it is, and the dbt target it implies. */
+export interface ComputeChoice {
+  readonly type: "duckdb" | "postgres"
+  readonly where: string
+  /** The dbt target (`target.type` picks `postgres__` macros before `default__`; database and schema of models). */
+  readonly target: { readonly type: string; readonly database: string; readonly schema: string }
+  readonly make: Effect.Effect<Compute.ComputeShape, Compute.ComputeError, Scope.Scope>
+}
+
+/**
+ * The compute the platform chooses (`plugins.compute`): `postgres` with host, port, database, user, schema and
+ * `password_env` (the password from the environment), or the embedded DuckDB at `<product>/.floe/warehouse.duckdb`.
+ * Fails with a Connection ComputeError when the platform names an engine this host does not have.
+ */
+export const chooseCompute = (
+  platformChoice: Platform.ResolvedPlatform | undefined,
+  productDir: string,
+  threads: number,
+  env: Readonly<Record<string, string | undefined>>,
+): Effect.Effect<ComputeChoice, Compute.ComputeError> => {
+  const choice = platformChoice?.plugins.compute
+  if (choice === undefined || choice.type === "duckdb") {
+    const path =
+      typeof choice?.config?.["path"] === "string"
+        ? resolve(productDir, choice.config["path"])
+        : join(productDir, WAREHOUSE)
+    const database = (path.split(/[\\/]/).pop() ?? WAREHOUSE_DATABASE).replace(/\.[^.]*$/, "")
+    return Effect.succeed({
+      type: "duckdb",
+      where: path,
+      target: { type: "duckdb", database, schema: "main" },
+      make: DuckDBCompute.make({ path, threads }),
+    })
+  }
+  if (choice.type === "postgres") {
+    const config = (choice.config ?? {}) as PostgresCompute.ManifestConfig
+    return Effect.map(PostgresCompute.fromManifest(config, env), (resolved) => ({
+      type: "postgres" as const,
+      where: `postgresql://${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "postgres"}`,
+      target: { type: "postgres", database: resolved.database ?? "postgres", schema: resolved.schema ?? "public" },
+      make: PostgresCompute.make(resolved),
+    }))
+  }
+  return Effect.fail(
+    new Compute.ComputeError({
+      reason: "Connection",
+      message: `the platform chooses compute '${choice.type}'; this host has duckdb and postgres`,
+    }),
   )
 }

@@ -1,23 +1,30 @@
 /**
- * The pipeline behind `floe run`: load and compile the product, select nodes, execute them on the embedded
- * defaults (DuckDB at .floe/warehouse.duckdb, lineage to .floe/lineage/events.ndjson) and render the guide's four
+ * The pipeline behind `floe run`: load and compile the product, select nodes, execute them on the compute the
+ * platform chooses (the embedded DuckDB at .floe/warehouse.duckdb by default, or PostgreSQL; lineage to
+ * .floe/lineage/events.ndjson) and render the guide's four
  * stages through `out` as work finishes. `floe run` calls it once; `floe serve` calls it on every scheduled tick,
  * so both run exactly the same code path. It decides nothing about exit codes or the final summary: callers do.
  */
 import { join } from "node:path"
-import { Compiler, Selection } from "@floe/compiler"
-import { DuckDBCompute } from "@floe/compute-duckdb"
+import { Compiler, Selection, Validate } from "@floe/compiler"
+import { OciPlatformSource } from "@floe/platform-oci"
 import { Lineage, Run, RunState } from "@floe/runtime"
-import { DataProduct, Diagnostic, Loader } from "@floe/spec"
+import { Compute, DataProduct, Diagnostic, Loader } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
 import { VERSION } from "./Cli.ts"
 import { contractStage } from "./commands/monitor.ts"
-import { LINEAGE_FILE, platform, WAREHOUSE } from "./Embedded.ts"
+import { chooseCompute, LINEAGE_FILE, ociConfig, platform } from "./Embedded.ts"
 import { style } from "./Io.ts"
 import { seconds } from "./Render.ts"
+
+/** A compute engine that cannot be opened is the user's to fix (configuration, server, password), not a crash. */
+const computeUnavailable = (e: Compute.ComputeError) => ({
+  _tag: "Invalid" as const,
+  diagnostics: [Diagnostic.make("FLOE-E801", `the compute engine cannot be opened: ${e.message}`)],
+})
 
 /** What `floe run` was asked to do, already parsed from its flags. */
 export interface RunPipelineOptions {
@@ -52,7 +59,14 @@ export const runPipeline = (options: RunPipelineOptions) => {
     const loaded = yield* Loader.loadProduct(dir)
     if (loaded.value === undefined) return { _tag: "Invalid" as const, diagnostics: loaded.diagnostics }
     const product = loaded.value
-    const compiled = yield* Compiler.compile(dir, { product, vars, env: process.env })
+    // The platform decides where the product runs: DuckDB (embedded) or PostgreSQL; the dbt target follows it.
+    const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
+    const resolved = yield* Validate.resolveProductPlatform(loaded, dir, { platformSources: [oci] })
+    const chosen = yield* Effect.result(chooseCompute(resolved.platform, dir, threads, process.env))
+    if (chosen._tag === "Failure") return computeUnavailable(chosen.failure)
+    const choice = chosen.success
+    const target = choice.target
+    const compiled = yield* Compiler.compile(dir, { product, vars, env: process.env, target })
     if (compiled.project === undefined || compiled.graph === undefined || Diagnostic.hasErrors(compiled.diagnostics)) {
       return {
         _tag: "Invalid" as const,
@@ -71,12 +85,13 @@ export const runPipeline = (options: RunPipelineOptions) => {
       if (Diagnostic.hasErrors(s.diagnostics)) return { _tag: "Invalid" as const, diagnostics: s.diagnostics }
       selected = new Set(s.selected)
     }
-    const warehouse = path.join(dir, WAREHOUSE)
-    yield* fs.makeDirectory(path.dirname(warehouse), { recursive: true })
+    const opened = yield* Effect.result(choice.make)
+    if (opened._tag === "Failure") return computeUnavailable(opened.failure)
+    const compute = opened.success
     out(
       [
         `  Product: ${product.metadata.name} ${product.metadata.version} (${DataProduct.productId(product)})`,
-        `  Compute: duckdb (${warehouse}), ${threads} thread${threads === 1 ? "" : "s"}`,
+        `  Compute: ${choice.type} (${choice.where}), ${threads} thread${threads === 1 ? "" : "s"}`,
         `  Lineage: file (${path.join(dir, LINEAGE_FILE)})`,
         `${style.bold(c, "[2/4] Executing transforms")}\n`,
       ].join("\n"),
@@ -89,7 +104,7 @@ export const runPipeline = (options: RunPipelineOptions) => {
       threads,
       fullRefresh,
       warnError,
-      renderOptions: { vars, env: process.env },
+      renderOptions: { vars, env: process.env, target },
       dir,
       namespace: DataProduct.productId(product),
       productName: product.metadata.name,
@@ -130,20 +145,16 @@ export const runPipeline = (options: RunPipelineOptions) => {
             )
           }
         }),
-    })
+    }).pipe(Effect.provideService(Compute.Compute, compute))
     out(`${style.bold(c, "[4/4] Validating contracts")}\n`)
-    const contracts = yield* contractStage({ dir, product, compiled, result, emitter, color: c })
+    const contracts = yield* contractStage({ dir, product, compiled, result, emitter, color: c }).pipe(
+      Effect.provideService(Compute.Compute, compute),
+    )
     out(contracts.text)
     return { _tag: "Ran" as const, result, dropped: emitter.dropped(), contracts }
   }).pipe(
     Effect.scoped,
-    Effect.provide(
-      Layer.mergeAll(
-        DuckDBCompute.layer({ path: join(dir, WAREHOUSE), threads }),
-        Lineage.layerFile(join(dir, LINEAGE_FILE)).pipe(Layer.provide(platform)),
-        platform,
-      ),
-    ),
+    Effect.provide(Layer.mergeAll(Lineage.layerFile(join(dir, LINEAGE_FILE)).pipe(Layer.provide(platform)), platform)),
   )
 }
 

@@ -612,6 +612,14 @@ const entries = {
       "A child manifest may only strengthen what its parent sets: enforcement off < warn < strict (contracts: off < warn < alert_only < block), higher coverage, required stays required, PII patterns kept, approved plugins and products narrowed. The message names both files; the parent's value applies.",
     hint: "Remove the setting from the child manifest to inherit the parent's, or make it at least as strict.",
   },
+  // E8xx runtime.
+  "FLOE-E801": {
+    severity: "error",
+    title: "Compute engine cannot be opened",
+    description:
+      "The compute engine the platform chooses cannot be opened: the DuckDB file is locked or cannot be created, the PostgreSQL server refuses the connection, the variable `password_env` names is unset, or the platform names an engine this host does not have.",
+    hint: "Check plugins.compute in the platform manifest and the environment variable its password_env names; `floe platform resolve` shows the effective plugins.",
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type DiagnosticCode = keyof typeof entries

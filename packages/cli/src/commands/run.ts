@@ -83,7 +83,11 @@ export const run = async (
     if (json) io.stdout(`${JSON.stringify({ status: "invalid", diagnostics: value.diagnostics })}\n`)
     else
       io.stdout(
-        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "Pipeline FAILED")}: the product does not compile; run floe validate for details\n`,
+        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "Pipeline FAILED")}: ${
+          value.diagnostics.every((d) => d.code === "FLOE-E801")
+            ? "the compute engine cannot be opened"
+            : "the product does not compile; run floe validate for details"
+        }\n`,
       )
     return ExitCode.failed
   }
