@@ -97,6 +97,15 @@ describe("Jinja rendering", () => {
     ])
   })
 
+  it("dispatches on the target's engine: postgres__ before default__ on PostgreSQL, default__ when DuckDB has none", () => {
+    const macros = `
+{% macro ts(c) %}{{ return(adapter.dispatch('ts')(c)) }}{% endmacro %}
+{% macro default__ts(c) %}cast({{ c }} as timestamp){% endmacro %}
+{% macro postgres__ts(c) %}{{ c }}::timestamptz{% endmacro %}`
+    expect(render("{{ ts('x') }}", macros, { target: { type: "postgres" } }).sql).toBe("x::timestamptz")
+    expect(render("{{ ts('x') }}", macros, { target: { type: "duckdb" } }).sql).toBe("cast(x as timestamp)")
+  })
+
   it("supports Python methods, namespace(), dict.update and log()", () => {
     const r = render(
       "{% set ns = namespace(n=0) %}{% for k, v in {'a': 1}.items() %}{% set ns.n = ns.n + v %}{% endfor %}{{ ns.n }} {{ 'A,B'.lower().split(',') | join('+') }}{% set d = {} %}{% do d.update({'k': 'v'}) %} {{ d.k }}{{ log('hi') }}",
