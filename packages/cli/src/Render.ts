@@ -50,3 +50,15 @@ export const renderStage = (stage: StageView, io: Io, quiet = false): string => 
 
 /** "1.2s" / "250ms" */
 export const seconds = (s: number): string => (s < 1 ? `${Math.round(s * 1000)}ms` : `${s.toFixed(1)}s`)
+
+/**
+ * What a command prints when the product cannot be worked on: the diagnostics, then `<verdict>: <why>` — the compute
+ * engine that cannot be opened (E801), or a product that does not compile (with the pointer to `floe validate`).
+ */
+export const renderInvalid = (diagnostics: ReadonlyArray<Diagnostic.Diagnostic>, io: Io, verdict: string): string => {
+  const why =
+    diagnostics.length > 0 && diagnostics.every((d) => d.code === "FLOE-E801")
+      ? "the compute engine cannot be opened"
+      : "the product does not compile; run floe validate for details"
+  return `${renderDiagnostics(diagnostics, io)}\n\n${style.red(io.color, verdict)}: ${why}\n`
+}

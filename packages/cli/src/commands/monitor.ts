@@ -23,7 +23,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { LINEAGE_FILE, parseVars, platform, WAREHOUSE } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
-import { renderDiagnostics } from "../Render.ts"
+import { renderInvalid } from "../Render.ts"
 
 /** The product's contract target and enforcement, or why there is none (no contract, or contracts are off). */
 export type Registration =
@@ -263,10 +263,7 @@ export const monitor = async (
   const value = exit.value
   if (value._tag === "Invalid") {
     if (json) io.stdout(`${JSON.stringify({ status: "invalid", diagnostics: value.diagnostics })}\n`)
-    else
-      io.stdout(
-        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "The product does not compile")}; run floe validate for details\n`,
-      )
+    else io.stdout(renderInvalid(value.diagnostics, io, "Monitor FAILED"))
     return ExitCode.failed
   }
   if (value._tag === "Nothing") {

@@ -16,7 +16,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { parseVars, platform } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
-import { renderDiagnostics } from "../Render.ts"
+import { renderInvalid } from "../Render.ts"
 
 /** The orchestrators this host can generate for, by platform-manifest type. */
 const ORCHESTRATORS: Readonly<Record<string, (dbt: boolean) => Orchestrator.OrchestratorShape>> = {
@@ -71,10 +71,7 @@ export const orchestrate = async (
   const value = exit.value
   if (value._tag === "Invalid") {
     if (json) io.stdout(`${JSON.stringify({ status: "invalid", diagnostics: value.diagnostics })}\n`)
-    else
-      io.stdout(
-        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "FAILED")}: the product does not compile; run floe validate for details\n`,
-      )
+    else io.stdout(renderInvalid(value.diagnostics, io, "FAILED"))
     return ExitCode.failed
   }
   if (json) {

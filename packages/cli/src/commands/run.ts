@@ -11,7 +11,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { intFlag, parseVars } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
-import { renderDiagnostics, seconds } from "../Render.ts"
+import { renderInvalid, seconds } from "../Render.ts"
 import { runPipeline } from "../RunPipeline.ts"
 
 const list = (v: string | true | undefined): Array<string> => (typeof v === "string" ? [v] : [])
@@ -81,14 +81,7 @@ export const run = async (
   const value = exit.value
   if (value._tag === "Invalid") {
     if (json) io.stdout(`${JSON.stringify({ status: "invalid", diagnostics: value.diagnostics })}\n`)
-    else
-      io.stdout(
-        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "Pipeline FAILED")}: ${
-          value.diagnostics.every((d) => d.code === "FLOE-E801")
-            ? "the compute engine cannot be opened"
-            : "the product does not compile; run floe validate for details"
-        }\n`,
-      )
+    else io.stdout(renderInvalid(value.diagnostics, io, "Pipeline FAILED"))
     return ExitCode.failed
   }
   if (value._tag === "Nothing") {

@@ -19,7 +19,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { intFlag, parseVars, platform } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
-import { renderDiagnostics, seconds } from "../Render.ts"
+import { renderInvalid, seconds } from "../Render.ts"
 import { type PipelineOutcome, runPipeline } from "../RunPipeline.ts"
 
 /** `2026-03-29 06:00 Europe/London (05:00Z)`: local wall time in the product's zone, with the UTC instant. */
@@ -240,10 +240,7 @@ export const serve = async (
   const value = exit.value
   if (value._tag === "Invalid") {
     if (json) io.stdout(`${JSON.stringify({ event: "invalid", diagnostics: value.diagnostics })}\n`)
-    else
-      io.stdout(
-        `${renderDiagnostics(value.diagnostics, io)}\n\n${style.red(c, "Serve FAILED")}: the product does not compile; run floe validate for details\n`,
-      )
+    else io.stdout(renderInvalid(value.diagnostics, io, "Serve FAILED"))
     return ExitCode.failed
   }
   if (value._tag === "Once") return value.ok ? ExitCode.ok : ExitCode.failed
