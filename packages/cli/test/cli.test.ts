@@ -4,8 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import pkg from "../package.json" with { type: "json" }
-import { run } from "../src/Cli.ts"
 import { wantsColor } from "../src/Io.ts"
+import { capture } from "./support/capture.ts"
 
 const GUIDE = `apiVersion: floe.dev/v1
 kind: DataProduct
@@ -45,27 +45,13 @@ const product = (text: string): string => {
   return dir
 }
 
-const capture = async (argv: ReadonlyArray<string>, color = false) => {
-  let stdout = ""
-  let stderr = ""
-  const code = await run(argv, {
-    stdout: (s) => {
-      stdout += s
-    },
-    stderr: (s) => {
-      stderr += s
-    },
-    color,
-    cwd: process.cwd(),
-  })
-  return { code, stdout, stderr }
-}
+const runCli = (argv: ReadonlyArray<string>, color = false) => capture(argv, { color })
 
 const bin = join(import.meta.dirname, "..", "bin", "floe.js")
 
 describe("floe (in-process)", () => {
   it("prints help with the commands and exit codes", async () => {
-    const r = await capture(["--help"])
+    const r = await runCli(["--help"])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/Usage: floe <command>/)
     expect(r.stdout).toMatch(/validate\s+Check a data product/)
@@ -73,36 +59,36 @@ describe("floe (in-process)", () => {
   })
 
   it("prints the package version", async () => {
-    const r = await capture(["--version"])
+    const r = await runCli(["--version"])
     expect(r.stdout.trim()).toBe(pkg.version)
   })
 
   it("treats no command as a usage error and shows help", async () => {
-    const r = await capture([])
+    const r = await runCli([])
     expect(r.code).toBe(2)
     expect(r.stdout).toMatch(/Commands:/)
   })
 
   it("suggests the command a typo meant", async () => {
-    const r = await capture(["valdate"])
+    const r = await runCli(["valdate"])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/unknown command 'valdate' — did you mean 'validate'\?/)
   })
 
   it("refuses unknown options with a suggestion", async () => {
-    const r = await capture(["validate", "--jsn"])
+    const r = await runCli(["validate", "--jsn"])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/unknown option '--jsn' — did you mean '--json'\?/)
   })
 
   it("shows a command's help", async () => {
-    const r = await capture(["validate", "--help"])
+    const r = await runCli(["validate", "--help"])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/Usage: floe validate \[dir\]/)
   })
 
   it("validates the lifecycle guide example", async () => {
-    const r = await capture(["validate", product(GUIDE)])
+    const r = await runCli(["validate", product(GUIDE)])
     expect(r.stdout).toMatch(/\[1\/4\] Validating floe.yaml\n {2}✓ Schema valid/)
     expect(r.stdout).toMatch(/Validation PASSED/)
     expect(r.code).toBe(0)
@@ -110,7 +96,7 @@ describe("floe (in-process)", () => {
 
   it("reports a misspelt key with its position and fix, and exits 1", async () => {
     const dir = product(BAD)
-    const r = await capture(["validate", dir])
+    const r = await runCli(["validate", dir])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain(`${join(dir, "floe.yaml")}:12:1 error FLOE-E110: unknown key \`shedule\``)
     expect(r.stdout).toMatch(/did you mean `schedule`\?/)
@@ -119,7 +105,7 @@ describe("floe (in-process)", () => {
   })
 
   it("prints one JSON object with --json", async () => {
-    const r = await capture(["validate", product(BAD), "--json"])
+    const r = await runCli(["validate", product(BAD), "--json"])
     expect(r.code).toBe(1)
     const out = JSON.parse(r.stdout) as { passed: boolean; diagnostics: Array<Record<string, unknown>> }
     expect(out.passed).toBe(false)
@@ -130,20 +116,20 @@ describe("floe (in-process)", () => {
 
   it("validates a product given by its floe.yaml path like one given by its directory", async () => {
     const dir = product(GUIDE)
-    const r = await capture(["validate", join(dir, "floe.yaml"), "--json"])
+    const r = await runCli(["validate", join(dir, "floe.yaml"), "--json"])
     expect(JSON.parse(r.stdout).diagnostics).toEqual([])
     expect(r.code).toBe(0)
   })
 
   it("reports a missing product directory as E100", async () => {
-    const r = await capture(["validate", join(tmpdir(), "floe-no-such-dir-5c1f"), "--json"])
+    const r = await runCli(["validate", join(tmpdir(), "floe-no-such-dir-5c1f"), "--json"])
     expect(r.code).toBe(1)
     expect(JSON.parse(r.stdout).diagnostics[0].code).toBe("FLOE-E100")
   })
 
   it("colours only when asked", async () => {
-    const plain = await capture(["validate", product(GUIDE)], false)
-    const coloured = await capture(["validate", product(GUIDE)], true)
+    const plain = await runCli(["validate", product(GUIDE)], false)
+    const coloured = await runCli(["validate", product(GUIDE)], true)
     expect(plain.stdout).not.toContain("\u001b[")
     expect(coloured.stdout).toContain("\u001b[32m✓")
   })

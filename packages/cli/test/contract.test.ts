@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { run } from "../src/Cli.ts"
+import { capture } from "./support/capture.ts"
 
 const V1 = `apiVersion: v3.1.0
 kind: DataContract
@@ -34,31 +34,17 @@ const files = (entries: Record<string, string>): string => {
   return dir
 }
 
-const capture = async (argv: ReadonlyArray<string>, cwd: string) => {
-  let stdout = ""
-  let stderr = ""
-  const code = await run(argv, {
-    stdout: (s) => {
-      stdout += s
-    },
-    stderr: (s) => {
-      stderr += s
-    },
-    color: false,
-    cwd,
-  })
-  return { code, stdout, stderr }
-}
+const runCli = (argv: ReadonlyArray<string>, cwd: string) => capture(argv, { cwd })
 
 describe("floe contract lint", () => {
   it("accepts a valid contract", async () => {
-    const r = await capture(["contract", "lint", "c.yaml"], files({ "c.yaml": V1 }))
+    const r = await runCli(["contract", "lint", "c.yaml"], files({ "c.yaml": V1 }))
     expect(r.code).toBe(0)
     expect(r.stdout).toBe("✓ c.yaml valid (ODCS v3.1.0)\n")
   })
 
   it("prints positioned diagnostics and exits 1", async () => {
-    const r = await capture(
+    const r = await runCli(
       ["contract", "lint", "c.yaml"],
       files({ "c.yaml": V1.replace("logicalType: string, required", "logicalType: varchar, required") }),
     )
@@ -67,14 +53,14 @@ describe("floe contract lint", () => {
   })
 
   it("prints one JSON object with --json", async () => {
-    const r = await capture(["contract", "lint", "c.yaml", "--json"], files({ "c.yaml": V1 }))
+    const r = await runCli(["contract", "lint", "c.yaml", "--json"], files({ "c.yaml": V1 }))
     const out = JSON.parse(r.stdout)
     expect(out).toMatchObject({ file: "c.yaml", valid: true, apiVersion: "v3.1.0", shorthand: false, diagnostics: [] })
     expect(out.hash).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
 
   it("reports a missing file as E100", async () => {
-    const r = await capture(["contract", "lint", "nope.yaml"], files({}))
+    const r = await runCli(["contract", "lint", "nope.yaml"], files({}))
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/FLOE-E100: nope.yaml does not exist/)
   })
@@ -87,10 +73,7 @@ describe("floe contract diff", () => {
   )
 
   it("lists changes with their level, the requiredBump, and fails the gate", async () => {
-    const r = await capture(
-      ["contract", "diff", "old.yaml", "new.yaml"],
-      files({ "old.yaml": V1, "new.yaml": removed }),
-    )
+    const r = await runCli(["contract", "diff", "old.yaml", "new.yaml"], files({ "old.yaml": V1, "new.yaml": removed }))
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/MAJOR {2}column customers.email removed/)
     expect(r.stdout).toMatch(/requiredBump: major \(version bump: minor\)/)
@@ -98,7 +81,7 @@ describe("floe contract diff", () => {
   })
 
   it("passes when the version bump is large enough", async () => {
-    const r = await capture(
+    const r = await runCli(
       ["contract", "diff", "old.yaml", "new.yaml", "--json"],
       files({ "old.yaml": V1, "new.yaml": removed.replace("version: 1.1.0", "version: 2.0.0") }),
     )
@@ -114,7 +97,7 @@ describe("floe contract diff", () => {
 describe("floe contract fmt", () => {
   it("rewrites the shorthand as ODCS", async () => {
     const dir = files({ "c.yaml": SHORTHAND })
-    const r = await capture(["contract", "fmt", "c.yaml", "--to", "odcs"], dir)
+    const r = await runCli(["contract", "fmt", "c.yaml", "--to", "odcs"], dir)
     expect(r.code).toBe(0)
     expect(r.stdout).toBe("✓ c.yaml rewritten as ODCS\n")
     const text = readFileSync(join(dir, "c.yaml"), "utf8")
@@ -122,25 +105,25 @@ describe("floe contract fmt", () => {
     expect(text).toMatch(
       /slaProperties:\n {2}- property: freshness\n {4}value: 6\n {4}unit: h\n {4}element: customers.customer_id\n/,
     )
-    const again = await capture(["contract", "lint", "c.yaml"], dir)
+    const again = await runCli(["contract", "lint", "c.yaml"], dir)
     expect(again.stdout).toBe("✓ c.yaml valid (ODCS v3.1.0)\n")
   })
 
   it("needs --to odcs", async () => {
-    expect((await capture(["contract", "fmt", "c.yaml"], files({ "c.yaml": SHORTHAND }))).code).toBe(2)
-    expect((await capture(["contract", "fmt", "c.yaml", "--to", "dcs"], files({ "c.yaml": SHORTHAND }))).code).toBe(2)
+    expect((await runCli(["contract", "fmt", "c.yaml"], files({ "c.yaml": SHORTHAND }))).code).toBe(2)
+    expect((await runCli(["contract", "fmt", "c.yaml", "--to", "dcs"], files({ "c.yaml": SHORTHAND }))).code).toBe(2)
   })
 })
 
 describe("floe contract usage", () => {
   it("suggests the subcommand a typo meant", async () => {
-    const r = await capture(["contract", "lnt", "c.yaml"], files({}))
+    const r = await runCli(["contract", "lnt", "c.yaml"], files({}))
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/unknown contract subcommand 'lnt' — did you mean 'lint'\?/)
   })
 
   it("is listed in the help", async () => {
-    const r = await capture(["--help"], files({}))
+    const r = await runCli(["--help"], files({}))
     expect(r.stdout).toMatch(/contract\s+Lint, diff and format ODCS data contracts/)
   })
 })

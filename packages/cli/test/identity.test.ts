@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { run } from "../src/Cli.ts"
+import { capture } from "./support/capture.ts"
 
 const floeYaml = (repository: string, version = "1.0.0") => `apiVersion: floe.dev/v1
 kind: DataProduct
@@ -17,22 +17,6 @@ const product = (repository = "github.com/acme/my-product"): string => {
   mkdirSync(join(dir, "models", "gold"), { recursive: true })
   writeFileSync(join(dir, "models", "gold", "gold_customers.sql"), "select 1 as customer_id, 'Ada' as name\n")
   return dir
-}
-
-const capture = async (argv: ReadonlyArray<string>) => {
-  let stdout = ""
-  let stderr = ""
-  const code = await run(argv, {
-    stdout: (s) => {
-      stdout += s
-    },
-    stderr: (s) => {
-      stderr += s
-    },
-    color: false,
-    cwd: process.cwd(),
-  })
-  return { code, stdout, stderr }
 }
 
 describe("floe compile: product identity", () => {

@@ -5,29 +5,15 @@ import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 // The registry helper of @floe/platform-oci's own integration tests.
 import { type Registry, registryAvailable, startRegistry } from "../../../plugins/platform-oci/test/registry-server.ts"
-import { run } from "../src/Cli.ts"
+import { capture } from "./support/capture.ts"
 
 const example = fileURLToPath(new URL("../../../examples/customer-360", import.meta.url))
 
-const capture = async (argv: ReadonlyArray<string>, cwd = process.cwd()) => {
-  let stdout = ""
-  let stderr = ""
-  const code = await run(argv, {
-    stdout: (s) => {
-      stdout += s
-    },
-    stderr: (s) => {
-      stderr += s
-    },
-    color: false,
-    cwd,
-  })
-  return { code, stdout, stderr }
-}
+const runCli = (argv: ReadonlyArray<string>, cwd = process.cwd()) => capture(argv, { cwd })
 
 describe("floe platform resolve (files)", () => {
   it("prints the chain Enterprise → Domain with digests and the effective rules", async () => {
-    const r = await capture(["platform", "resolve", "platform/domain-sales.yaml"], example)
+    const r = await runCli(["platform", "resolve", "platform/domain-sales.yaml"], example)
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("Inheritance: acme-enterprise 2.0.0 → sales-domain 1.1.0 → Product  (mode: mesh)")
     expect(r.stdout).toMatch(
@@ -39,7 +25,7 @@ describe("floe platform resolve (files)", () => {
   })
 
   it("--json gives the chain and the rules", async () => {
-    const r = await capture(["platform", "resolve", "platform/domain-sales.yaml", "--json"], example)
+    const r = await runCli(["platform", "resolve", "platform/domain-sales.yaml", "--json"], example)
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
     expect(out.resolved).toBe(true)
@@ -57,7 +43,7 @@ describe("floe platform resolve (files)", () => {
       join(dir, "domain.yaml"),
       'apiVersion: floe.dev/v1\nkind: Manifest\nmetadata: {name: d, version: "1.0.0", owner: p@example.com}\nscope: domain\nparent: {ref: enterprise.yaml}\ngovernance: {naming: {enforcement: "off"}}\n',
     )
-    const r = await capture(["platform", "resolve", "domain.yaml"], dir)
+    const r = await runCli(["platform", "resolve", "domain.yaml"], dir)
     expect(r.code).toBe(1)
     expect(r.stdout).toContain("error FLOE-E712:")
     expect(r.stdout).toContain(`${join(dir, "domain.yaml")} weakens governance.naming.enforcement`)
@@ -66,21 +52,21 @@ describe("floe platform resolve (files)", () => {
   })
 
   it("refuses a missing file and usage mistakes", async () => {
-    const missing = await capture(["platform", "resolve", "nope.yaml"], example)
+    const missing = await runCli(["platform", "resolve", "nope.yaml"], example)
     expect(missing.code).toBe(1)
     expect(missing.stdout).toContain("FLOE-E701")
-    expect((await capture(["platform"])).code).toBe(2)
-    expect((await capture(["platform", "pull"])).stderr).toContain("unknown subcommand 'pull'")
-    expect((await capture(["platform", "push", "x.yaml", `oci://r.example.com/p@sha256:${"0".repeat(64)}`])).code).toBe(
+    expect((await runCli(["platform"])).code).toBe(2)
+    expect((await runCli(["platform", "pull"])).stderr).toContain("unknown subcommand 'pull'")
+    expect((await runCli(["platform", "push", "x.yaml", `oci://r.example.com/p@sha256:${"0".repeat(64)}`])).code).toBe(
       2,
     )
-    expect((await capture(["platform", "resolve", "https://example.com/x"])).code).toBe(2)
+    expect((await runCli(["platform", "resolve", "https://example.com/x"])).code).toBe(2)
   })
 
   it("push refuses an invalid manifest before touching the network", async () => {
     const dir = mkdtempSync(join(tmpdir(), "floe-cli-platform-"))
     writeFileSync(join(dir, "bad.yaml"), "apiVersion: floe.dev/v1\nkind: Manifest\nscope: enterprise\n")
-    const r = await capture(["platform", "push", "bad.yaml", "oci://127.0.0.1:9/platform:1"], dir)
+    const r = await runCli(["platform", "push", "bad.yaml", "oci://127.0.0.1:9/platform:1"], dir)
     expect(r.code).toBe(1)
     expect(r.stdout).toContain("FLOE-E111")
     expect(r.stdout).toContain("Push FAILED")
@@ -104,20 +90,20 @@ describe.skipIf(!registryAvailable())("floe platform push and resolve against do
 
   it("publishes the customer-360 enterprise manifest, resolves it, and resolves it again offline", async () => {
     const target = `oci://${registry.host}/platform/enterprise:2.0.0`
-    const pushed = await capture(["platform", "push", "platform/enterprise.yaml", target], example)
+    const pushed = await runCli(["platform", "push", "platform/enterprise.yaml", target], example)
     expect(pushed.code).toBe(0)
     expect(pushed.stdout).toContain(`✓ Pushed acme-enterprise 2.0.0 (enterprise) to ${target}`)
     const pin = /pin it with: +(\S+)/.exec(pushed.stdout)?.[1] ?? ""
     expect(pin).toMatch(new RegExp(`^oci://${registry.host}/platform/enterprise@sha256:[0-9a-f]{64}$`))
 
-    const resolved = await capture(["platform", "resolve", target, "--json"])
+    const resolved = await runCli(["platform", "resolve", target, "--json"])
     expect(resolved.code).toBe(0)
     const out = JSON.parse(resolved.stdout)
     expect(out.mode).toBe("centralized")
     expect(out.chain[0]).toMatchObject({ name: "acme-enterprise", version: "2.0.0", ref: target, resolved: pin })
     expect(existsSync(join(cache, "sha256", out.chain[0].digest.slice("sha256:".length)))).toBe(true)
 
-    const offline = await capture(["platform", "resolve", pin, "--offline"])
+    const offline = await runCli(["platform", "resolve", pin, "--offline"])
     expect(offline.code).toBe(0)
     expect(offline.stdout).toContain("Platform RESOLVED")
   })
