@@ -237,18 +237,27 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     }
   }
 
-  /** What stands at a relation — a table, a view or nothing — in one catalog query on the given connection. */
+  /**
+   * What stands at a relation — a table, a view or nothing — on the given connection: `pragma_table_info` looks the
+   * name up directly, `duckdb_views()` says whether it is a view. (`duckdb_tables()` would read every table's
+   * statistics: 3.4 ms a call at 500 tables, against ~1 ms for these two.)
+   */
   const kindOn = async (c: DuckDBConnection, relation: Computed.Relation): Promise<"table" | "view" | undefined> => {
+    let found = true
+    try {
+      await c.runAndReadAll(`SELECT 1 FROM pragma_table_info(${literal(render(relation))}) LIMIT 1`)
+    } catch {
+      // Nothing by that name — or a view that no longer binds (its own tables are gone): the view check decides.
+      found = false
+    }
     const db = relation.database ? literal(relation.database) : "current_database()"
-    const where = `database_name = ${db} AND schema_name = ${literal(relation.schema)}`
-    const rows = (
+    const views = (
       await c.runAndReadAll(
-        `SELECT 'view' AS kind FROM duckdb_views() WHERE ${where} AND view_name = ${literal(relation.identifier)} ` +
-          `UNION ALL SELECT 'table' FROM duckdb_tables() WHERE ${where} AND table_name = ${literal(relation.identifier)}`,
+        `SELECT count(*) AS n FROM duckdb_views() WHERE database_name = ${db} AND schema_name = ${literal(relation.schema)} AND view_name = ${literal(relation.identifier)}`,
       )
-    ).getRowObjectsJS()
-    const kind = rows[0]?.kind
-    return kind === "view" || kind === "table" ? kind : undefined
+    ).getRowObjectsJS()[0]?.n
+    if (views !== undefined && Number(views) > 0) return "view"
+    return found ? "table" : undefined
   }
 
   // What a materialisation just built, described on its own connection inside its transaction (a failure to
