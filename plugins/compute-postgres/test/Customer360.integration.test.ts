@@ -1,6 +1,6 @@
 // examples/customer-360 end to end on PostgreSQL through the runtime, compared with the same run on DuckDB: every
 // seed and model succeeds with the same row counts, and every test has the same status and failure count. Starts
-// its own PostgreSQL (see postgres-server.ts); under CI a missing server is a failure, not a skip.
+// its own PostgreSQL (PostgresServer from @floe/spec/testing); under CI a missing server is a failure, not a skip.
 import { cpSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -11,12 +11,15 @@ import { Compiler } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
 import { Run } from "@floe/runtime"
 import { Compute, Loader } from "@floe/spec"
+import { PostgresServer } from "@floe/spec/testing"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll } from "vitest"
 import { PostgresCompute } from "../src/index.ts"
-import { findBinaries, type Server, start } from "./postgres-server.ts"
+
+const { findBinaries, start } = PostgresServer
+type Server = PostgresServer.Server
 
 const bin = findBinaries()
 const EXAMPLE = resolve(import.meta.dirname, "../../../examples/customer-360")

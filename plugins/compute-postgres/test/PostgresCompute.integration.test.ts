@@ -1,4 +1,4 @@
-// PostgreSQL integration: starts a real server from the Debian `postgresql` package (see postgres-server.ts) and runs
+// PostgreSQL integration: starts a real server from the Debian `postgresql` package (PostgresServer from @floe/spec/testing) and runs
 // the compute conformance suite and PostgreSQL-specific tests against it. CI installs the package; there a missing
 // server is a failure, not a skip.
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { EngineTypes } from "@floe/contracts"
 import type { Compute } from "@floe/spec"
-import { ComputeConformance } from "@floe/spec/testing"
+import { ComputeConformance, PostgresServer } from "@floe/spec/testing"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -16,7 +16,9 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll } from "vitest"
 import { PostgresCompute } from "../src/index.ts"
-import { findBinaries, type Server, start } from "./postgres-server.ts"
+
+const { findBinaries, start } = PostgresServer
+type Server = PostgresServer.Server
 
 const bin = findBinaries()
 const MISSING =
