@@ -1,5 +1,8 @@
 /** @floe/runtime — executes compiled Floe products. */
+
+export * as Iceberg from "./Iceberg.ts"
 export * as Lineage from "./Lineage.ts"
+export * as Publish from "./Publish.ts"
 export * as Run from "./Run.ts"
 export * as RunResults from "./RunResults.ts"
 export * as RunState from "./RunState.ts"

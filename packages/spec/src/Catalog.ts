@@ -39,6 +39,11 @@ export interface TableInfo {
   readonly identifier: TableIdentifier
   readonly metadataLocation: string
   readonly previousMetadataLocation?: string
+  /**
+   * Storage properties the catalog vends for the table's location (an Iceberg REST catalog's `storage-credentials`
+   * for the longest matching prefix, else its table `config`), e.g. `s3.access-key-id`. Writers pass them on.
+   */
+  readonly storage?: Properties
 }
 
 /** The change `updateNamespaceProperties` applies. A key may not appear in both `updates` and `removals`. */

@@ -69,6 +69,43 @@ export interface CsvLoad {
   readonly delimiter?: string | undefined
 }
 
+/** A Parquet file to write from a query: what `ComputeShape.parquet.write` takes. */
+export interface ParquetWrite {
+  /** The query whose rows the file holds; its column names are the file's. */
+  readonly sql: string
+  /** Where the file goes: an absolute local path, or a URI the engine can write (e.g. `s3://…` with credentials). */
+  readonly path: string
+  /** The Parquet field id of each output column (Iceberg readers match columns by id), by column name. */
+  readonly fieldIds: Readonly<Record<string, number>>
+  /** Storage properties for the location (e.g. vended `s3.access-key-id`), as an Iceberg REST catalog gives them. */
+  readonly storage?: Readonly<Record<string, string>> | undefined
+}
+
+/** Per-column statistics of a written Parquet file, by column name. Counts only: bounds are engine-specific. */
+export interface ParquetColumnStats {
+  readonly valueCount?: number | undefined
+  readonly nullCount?: number | undefined
+  readonly sizeBytes?: number | undefined
+}
+
+/** What writing a Parquet file produced. */
+export interface ParquetFile {
+  readonly path: string
+  readonly records: number
+  readonly bytes: number
+  readonly columns: Readonly<Record<string, ParquetColumnStats>>
+}
+
+/**
+ * An engine that can write and read Parquet files (optional: an engine without it cannot publish output ports as
+ * Iceberg tables). Writing is atomic: the file appears whole or not at all.
+ */
+export interface ParquetSupport {
+  readonly write: (request: ParquetWrite) => Effect.Effect<ParquetFile, ComputeError>
+  /** A table expression that reads these files' rows, usable in `FROM` (e.g. `read_parquet([...])`). */
+  readonly scan: (paths: ReadonlyArray<string>) => string
+}
+
 export type ComputeErrorReason =
   | "Connection"
   | "Syntax"
@@ -127,6 +164,8 @@ export interface ComputeShape {
   readonly materialize: (materialization: Materialization) => Effect.Effect<MaterializeResult, ComputeError>
   /** Loads a CSV seed into a table, replacing it atomically. Returns the row count. */
   readonly loadCsv: (load: CsvLoad) => Effect.Effect<{ readonly rows: number }, ComputeError>
+  /** Parquet files, when the engine can write them (see `ParquetSupport`). */
+  readonly parquet?: ParquetSupport | undefined
 }
 
 /** The compute service key. Adapters provide it (and may also provide their own, more specific key). */

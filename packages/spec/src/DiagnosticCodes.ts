@@ -620,6 +620,41 @@ const entries = {
       "The compute engine the platform chooses cannot be opened: the DuckDB file is locked or cannot be created, the PostgreSQL server refuses the connection, the variable `password_env` names is unset, or the platform names an engine this host does not have.",
     hint: "Check plugins.compute in the platform manifest and the environment variable its password_env names; `floe platform resolve` shows the effective plugins.",
   },
+  "FLOE-E810": {
+    severity: "error",
+    title: "Warehouse location not supported",
+    description:
+      "Output ports are published as Iceberg tables under the warehouse location (`plugins.storage.config.warehouse`, default `.floe/warehouse` in the product directory). This host writes and reads `file://` locations only; object stores (`s3://`, `gs://`, `abfs://`) need engine extensions that are not bundled.",
+    hint: "Point plugins.storage.config.warehouse at a local directory or file:// URI (a mounted volume works).",
+  },
+  "FLOE-E811": {
+    severity: "error",
+    title: "Output port table could not be published",
+    description:
+      "Publishing an output port's Iceberg table failed: the catalog refused the commit or is unreachable, the product namespace is not registered, other writers kept committing first, or the table's files could not be read or written. Nothing was committed: the table still shows its previous snapshot.",
+    hint: "Run `floe compile` to register the product, check the catalog and the warehouse directory, then run again.",
+  },
+  "FLOE-E812": {
+    severity: "error",
+    title: "Column type has no Iceberg type",
+    description:
+      "An output port's model has a column whose SQL type has no Iceberg equivalent this writer supports (nested LIST/STRUCT/MAP, INTERVAL, BIT, decimals wider than 38 digits).",
+    hint: "Cast the column in the model to a supported type (VARCHAR, BIGINT, DOUBLE, DECIMAL(p,s), DATE, TIMESTAMP …), or serve the port from a model without it.",
+  },
+  "FLOE-E813": {
+    severity: "error",
+    title: "Incompatible schema change of a published table",
+    description:
+      "An output port's model changed a column in a way Iceberg cannot apply in place (a type change that is not a widening such as int → long, float → double or a wider decimal) or removed a column, while the major version governing the table (the data contract's, else the product's) did not change. Readers of the table would break, so it is not published.",
+    hint: "Make the change additive, or bump the contract's (or product's) major version: the table's schema is then replaced with new field ids and its history kept.",
+  },
+  "FLOE-E814": {
+    severity: "error",
+    title: "Compute engine cannot write Parquet",
+    description:
+      "Output ports are published as Iceberg tables whose data files the compute engine writes as Parquet; the engine the platform chooses has no Parquet writer (PostgreSQL).",
+    hint: "Run the product on DuckDB (the embedded default), or remove the output ports that need publishing.",
+  },
 } as const satisfies Record<string, CodeEntry>
 
 export type DiagnosticCode = keyof typeof entries

@@ -2,8 +2,9 @@
  * DuckDB compute for Floe (`@duckdb/node-api`): the embedded default engine. A file or in-memory database, a pool
  * of connections so models build in parallel, transactional materialisations, cancellation by interruption.
  */
-import { mkdir, stat } from "node:fs/promises"
-import { dirname, resolve } from "node:path"
+import { mkdir, rename, rm, stat } from "node:fs/promises"
+import { basename, dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Compute as Computed } from "@floe/spec"
 import * as Effect from "effect/Effect"
@@ -401,6 +402,67 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       return { rows }
     })
 
+  /**
+   * Parquet through DuckDB's bundled writer: `COPY … TO` a hidden file beside the target with the Iceberg field ids,
+   * then a rename, so the file appears whole or not at all. Local paths (or `file://` URIs) only: object stores
+   * would need the httpfs extension, which is not bundled and is never downloaded.
+   */
+  const parquet: Computed.ParquetSupport = {
+    write: (request) =>
+      Effect.gen(function* () {
+        const local = request.path.startsWith("file://") ? fileURLToPath(request.path) : request.path
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(local)) {
+          return yield* Effect.fail(
+            new Computed.ComputeError({
+              reason: "Connection",
+              message: `DuckDB here writes local files only, not '${request.path}' (object stores need the httpfs extension, which is not bundled)`,
+            }),
+          )
+        }
+        const hidden = join(dirname(local), `.${basename(local)}.${process.pid}.${Date.now()}.tmp`)
+        const ids = Object.entries(request.fieldIds)
+          .map(([name, id]) => `${literal(name)}: ${Math.trunc(id)}`)
+          .join(", ")
+        const sql = `COPY (${request.sql}) TO ${literal(hidden)} (FORMAT parquet, FIELD_IDS {${ids}}, RETURN_STATS)`
+        const written = yield* withConnection(async (c) => {
+          await makeParents(dirname(local))
+          try {
+            const row = (await c.runAndReadAll(sql)).getRowObjectsJson()[0]
+            await rename(hidden, local)
+            return row
+          } catch (e) {
+            await rm(hidden, { force: true })
+            throw e
+          }
+        }, sql)
+        const columns: Record<string, Computed.ParquetColumnStats> = {}
+        const stats = (written?.["column_statistics"] ?? []) as unknown as ReadonlyArray<{
+          key: string
+          value: ReadonlyArray<{ key: string; value: string | null }>
+        }>
+        for (const entry of stats) {
+          const name = entry.key.startsWith('"') ? entry.key.slice(1, -1).replaceAll('""', '"') : entry.key
+          const get = (k: string) => {
+            const v = entry.value.find((x) => x.key === k)?.value
+            return v === null || v === undefined ? undefined : Number(v)
+          }
+          columns[name] = {
+            valueCount: get("num_values"),
+            nullCount: get("null_count"),
+            sizeBytes: get("column_size_bytes"),
+          }
+        }
+        return {
+          path: request.path,
+          records: Number(written?.["count"] ?? 0),
+          bytes: Number(written?.["file_size_bytes"] ?? 0),
+          columns,
+        }
+      }),
+    scan: (paths) =>
+      `read_parquet([${paths.map((p) => literal(p.startsWith("file://") ? fileURLToPath(p) : p)).join(", ")}])`,
+  }
+
   const service: Computed.ComputeShape = {
     dialect: "duckdb",
     quote,
@@ -423,6 +485,7 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       }),
     materialize,
     loadCsv,
+    parquet,
   }
   return service
 })
