@@ -1,0 +1,1 @@
+export * as FileCatalog from "./FileCatalog.ts"
