@@ -12,7 +12,7 @@
  * A block fails when it exits non-zero or when the CLI reports an internal error (a crash), even inside `|| …`.
  */
 import { spawnSync } from "node:child_process"
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { basename, join, relative } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -72,13 +72,22 @@ const markdownFiles = (): Array<string> => {
   return found.sort()
 }
 
-/** A scratch directory with a copy of examples/ (sources only: no .floe/, target/ or node_modules/). */
+/**
+ * A scratch directory with a copy of examples/ (sources only: no .floe/, target/ or node_modules/). Each example's
+ * node_modules is linked, not copied, so `node host/register-product.ts` in examples/custom-plugin resolves its
+ * packages as it does in a checkout after `pnpm install`.
+ */
 const scratch = (): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-docs-"))
   cpSync(join(repo, "examples"), join(dir, "examples"), {
     recursive: true,
     filter: (src) => ![".floe", "target", "node_modules"].includes(basename(src)),
   })
+  for (const entry of readdirSync(join(repo, "examples"), { withFileTypes: true })) {
+    const modules = join(repo, "examples", entry.name, "node_modules")
+    if (entry.isDirectory() && existsSync(modules))
+      symlinkSync(modules, join(dir, "examples", entry.name, "node_modules"))
+  }
   return dir
 }
 
