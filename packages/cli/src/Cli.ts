@@ -44,7 +44,7 @@ const commands: Readonly<Record<string, Command>> = {
       "NAME must be kebab-case (as floe.yaml's metadata.name). Defaults: --domain analytics, --owner",
       "data-team@example.com, --repository github.com/example/NAME. Never overwrites an existing directory.",
       "",
-      "Exit codes: 0 created, 1 NAME already exists, 2 usage error (including a name that is not kebab-case).",
+      "Exit codes: 0 created, 1 NAME already exists (FLOE-E108), 2 usage error (including a name that is not kebab-case).",
     ].join("\n"),
     flags: [
       { name: "mode", takesValue: true },

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Diagnostic, DiagnosticCodes } from "@floe/spec"
 import { describe, expect, it } from "vitest"
 import { files, kebab } from "../src/commands/init.ts"
 
@@ -78,17 +79,50 @@ describe("floe init", () => {
     })
   }
 
-  it("refuses to overwrite an existing directory (exit 1) and leaves it untouched", () => {
+  it("refuses to overwrite an existing directory with FLOE-E108 (exit 1) and leaves it untouched", () => {
     const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
     mkdirSync(join(parent, "taken"))
     const r = floe(parent, "init", "taken")
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/taken already exists; floe init never overwrites/)
+    expect(r.stdout).toBe("")
+    expect(r.stderr).toBe(
+      [
+        `error FLOE-E108: ${join(parent, "taken")} already exists; floe init never overwrites`,
+        `  Resolution: ${DiagnosticCodes.describeCode("FLOE-E108").hint}`,
+        "",
+      ].join("\n"),
+    )
     expect(readdirSync(join(parent, "taken"))).toEqual([])
     expect(readdirSync(parent)).toEqual(["taken"])
     const json = floe(parent, "init", "taken", "--json")
     expect(json.status).toBe(1)
-    expect(JSON.parse(json.stdout)).toMatchObject({ created: false })
+    const report = JSON.parse(json.stdout) as { diagnostics: Array<Diagnostic.Diagnostic> }
+    expect(report).toMatchObject({ created: false, code: "FLOE-E108" })
+    expect(report.diagnostics).toEqual([
+      Diagnostic.make("FLOE-E108", `${join(parent, "taken")} already exists; floe init never overwrites`, {
+        file: join(parent, "taken"),
+      }),
+    ])
+  })
+
+  it("a file in the way is refused the same way, and so is an existing name under --dir", () => {
+    const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
+    writeFileSync(join(parent, "notes"), "keep me")
+    const file = floe(parent, "init", "notes", "--json")
+    expect(file.status).toBe(1)
+    expect(JSON.parse(file.stdout)).toMatchObject({ created: false, code: "FLOE-E108" })
+    expect(readFileSync(join(parent, "notes"), "utf8")).toBe("keep me")
+    expect(floe(tmpdir(), "init", "orders", "--dir", parent, "--quiet").status).toBe(0)
+    const again = floe(tmpdir(), "init", "orders", "--dir", parent)
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/^error FLOE-E108: .*orders already exists/)
+    expect(readdirSync(parent).sort()).toEqual(["notes", "orders"])
+  })
+
+  it("FLOE-E108 is registered in the E1xx range with a resolution", () => {
+    const entry = DiagnosticCodes.describeCode("FLOE-E108")
+    expect(entry).toMatchObject({ severity: "error", title: "Product directory already exists" })
+    expect(entry.hint).toMatch(/--dir/)
   })
 
   it("--dir chooses the parent directory", () => {
@@ -103,7 +137,7 @@ describe("floe init", () => {
     const parent = mkdtempSync(join(tmpdir(), "floe-init-"))
     const r = floe(parent, "init", "My_Product")
     expect(r.status).toBe(2)
-    expect(r.stderr).toMatch(/FLOE-E120: product name 'My_Product' must be kebab-case/)
+    expect(r.stderr).toMatch(/^error FLOE-E120: product name 'My_Product' must be kebab-case/)
     expect(r.stderr).toMatch(/floe init my-product/)
     expect(readdirSync(parent)).toEqual([])
   })

@@ -69,6 +69,13 @@ const entries = {
     description: "`apiVersion` or `kind` is not one this version of Floe reads.",
     hint: "Use `apiVersion: floe.dev/v1` with `kind: DataProduct` (floe.yaml) or `kind: Manifest` (platform manifest).",
   },
+  "FLOE-E108": {
+    severity: "error",
+    title: "Product directory already exists",
+    description:
+      "`floe init NAME` would create a directory that already exists (a file or a directory, empty or not); it never overwrites or merges into one.",
+    hint: "Choose another name, or another parent directory with `--dir`; remove the existing directory only if you mean to start over.",
+  },
   "FLOE-E110": {
     severity: "error",
     title: "Unknown key",

@@ -2,11 +2,11 @@
  * `floe init NAME`: creates a new data product in the guide's layout — floe.yaml, a seed, one starter model per
  * medallion layer with descriptions and tests, tests/, README.md and, for centralized and mesh modes, the platform
  * manifests floe.yaml refers to (mesh adds a domain manifest and datacontract.yaml). The result validates and runs
- * at once. Never overwrites: an existing NAME fails with exit code 1.
+ * at once. Never overwrites: an existing NAME fails with FLOE-E108 and exit code 1.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Fields } from "@floe/spec"
+import { Diagnostic, Fields } from "@floe/spec"
 import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { type Io, style } from "../Io.ts"
@@ -316,16 +316,26 @@ export const init = async (
   if (!MODES.includes(modeFlag as Mode))
     throw new UsageError(`--mode must be one of ${MODES.join(", ")}, got '${modeFlag}'`)
   const mode = modeFlag as Mode
-  const fail = (message: string, hint: string, code: number): number => {
-    if (json) io.stdout(`${JSON.stringify({ created: false, error: message, hint })}\n`)
-    else io.stderr(`${style.red(c, "error:")} ${message}\n  ${style.cyan(c, "Resolution:")} ${hint}\n`)
-    return code
+  // A refusal is one coded diagnostic: `error FLOE-E108: …` with its resolution, or `{created: false, code, …}`.
+  const fail = (diagnostic: Diagnostic.Diagnostic, exitCode: number): number => {
+    const { code, message, hint } = diagnostic
+    if (json) {
+      io.stdout(`${JSON.stringify({ created: false, code, error: message, hint, diagnostics: [diagnostic] })}\n`)
+    } else {
+      const resolution = hint === undefined ? "" : `\n  ${style.cyan(c, "Resolution:")} ${hint}`
+      io.stderr(`${style.red(c, "error")} ${style.bold(c, code)}: ${message}${resolution}\n`)
+    }
+    return exitCode
   }
   if (!Fields.KebabName.safeParse(name).success) {
     const fixed = kebab(name)
     return fail(
-      `FLOE-E120: product name '${name}' must be kebab-case (lower-case letters, digits, single hyphens), start with a letter, and be at most 63 characters`,
-      fixed === "" ? "Use a name such as my-product." : `Use '${fixed}': floe init ${fixed}`,
+      Diagnostic.make(
+        "FLOE-E120",
+        `product name '${name}' must be kebab-case (lower-case letters, digits, single hyphens), start with a letter, and be at most 63 characters`,
+        {},
+        fixed === "" ? "Use a name such as my-product." : `Use '${fixed}': floe init ${fixed}`,
+      ),
       ExitCode.usage,
     )
   }
@@ -343,13 +353,12 @@ export const init = async (
     throw new UsageError("--repository must be a repository address, e.g. github.com/acme/my-product")
   const parent = path.resolve(io.cwd, text(args.flags.get("dir")) ?? ".")
   const target = path.join(parent, name)
-  if (fs.existsSync(target)) {
-    return fail(
-      `${target} already exists; floe init never overwrites`,
-      "Choose another name, or another parent directory with --dir.",
+  const exists = () =>
+    fail(
+      Diagnostic.make("FLOE-E108", `${target} already exists; floe init never overwrites`, { file: target }),
       ExitCode.failed,
     )
-  }
+  if (fs.existsSync(target)) return exists()
   const options: InitOptions = { name, mode, domain, owner, repository }
   const written = files(options)
   // Write into a sibling temporary directory and rename it into place, so a failure leaves nothing half-made.
@@ -364,6 +373,9 @@ export const init = async (
     fs.renameSync(staging, target)
   } catch (e) {
     fs.rmSync(staging, { recursive: true, force: true })
+    // NAME appeared since the check above (rename refuses to replace a non-empty directory): the same refusal.
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR") return exists()
     throw e
   }
   if (json) {
