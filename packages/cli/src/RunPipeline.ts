@@ -18,6 +18,7 @@ import { VERSION } from "./Cli.ts"
 import { contractStage } from "./commands/monitor.ts"
 import { chooseCompute, LINEAGE_FILE, ociConfig, platform } from "./Embedded.ts"
 import { style } from "./Io.ts"
+import { publishStage } from "./Publishing.ts"
 import { seconds } from "./Render.ts"
 
 /** A compute engine that cannot be opened is the user's to fix (configuration, server, password), not a crash. */
@@ -151,7 +152,19 @@ export const runPipeline = (options: RunPipelineOptions) => {
       Effect.provideService(Compute.Compute, compute),
     )
     out(contracts.text)
-    return { _tag: "Ran" as const, result, dropped: emitter.dropped(), contracts }
+    const publishing = yield* publishStage({
+      dir,
+      product,
+      platform: resolved.platform,
+      compiled,
+      result,
+      fullRefresh,
+      contractVersion: contracts.contractVersion,
+      blocked: contracts.blocked,
+      color: c,
+    }).pipe(Effect.provideService(Compute.Compute, compute))
+    out(publishing.text)
+    return { _tag: "Ran" as const, result, dropped: emitter.dropped(), contracts, publishing }
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(Lineage.layerFile(join(dir, LINEAGE_FILE)).pipe(Layer.provide(platform)), platform)),

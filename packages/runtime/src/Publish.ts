@@ -235,9 +235,8 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
       const modelFile = { file: path.join(options.dir, node.originalFilePath), line: 1, column: 1 }
       const parquet = compute.parquet
       if (parquet === undefined) {
-        return yield* Effect.fail(
-          fail(code("FLOE-E814", `the '${compute.dialect}' compute engine cannot write Parquet files`)),
-        )
+        const d = code("FLOE-W814", `the '${compute.dialect}' compute engine cannot write Parquet files`)
+        return { ...base, status: "skipped" as const, message: d.message, diagnostics: [d] }
       }
       const relation: Compute.Relation = { database: node.database, schema: node.schema, identifier: node.alias }
       const info = yield* compute

@@ -655,12 +655,12 @@ const entries = {
       "An output port's model changed a column in a way Iceberg cannot apply in place (a type change that is not a widening such as int → long, float → double or a wider decimal) or removed a column, while the major version governing the table (the data contract's, else the product's) did not change. Readers of the table would break, so it is not published.",
     hint: "Make the change additive, or bump the contract's (or product's) major version: the table's schema is then replaced with new field ids and its history kept.",
   },
-  "FLOE-E814": {
-    severity: "error",
-    title: "Compute engine cannot write Parquet",
+  "FLOE-W814": {
+    severity: "warning",
+    title: "Compute engine cannot write Parquet: output ports not published",
     description:
-      "Output ports are published as Iceberg tables whose data files the compute engine writes as Parquet; the engine the platform chooses has no Parquet writer (PostgreSQL).",
-    hint: "Run the product on DuckDB (the embedded default), or remove the output ports that need publishing.",
+      "Output ports are published as Iceberg tables whose data files the compute engine writes as Parquet; the engine the platform chooses has no Parquet writer (PostgreSQL), so the ports stay as tables in that engine only.",
+    hint: "Run the product on DuckDB (the embedded default) to publish Iceberg tables, or set plugins.storage.type to none to stop publishing.",
   },
 } as const satisfies Record<string, CodeEntry>
 

@@ -94,6 +94,8 @@ export interface ContractStageOutcome {
   readonly violations: ReadonlyArray<Check.Violation>
   /** True when enforcement is `block` and there were violations. */
   readonly blocked: boolean
+  /** The effective contract's version, when the product has one. */
+  readonly contractVersion?: string | undefined
   readonly text: string
 }
 
@@ -136,7 +138,14 @@ export const contractStage = (options: {
       decision.line === undefined
         ? ""
         : `  ${decision.fail ? style.red(c, decision.line) : style.yellow(c, decision.line)}\n`
-    return { mode: reg.mode, results, violations, blocked: decision.fail, text: `${lines}${tail}` }
+    return {
+      mode: reg.mode,
+      results,
+      violations,
+      blocked: decision.fail,
+      contractVersion: reg.target.contract.version,
+      text: `${lines}${tail}`,
+    }
   })
 
 const resultJson = (r: Check.CheckResult) => ({

@@ -110,9 +110,23 @@ export const run = async (
           checks: value.contracts.results.map((x) => ({ type: x.type, summary: x.summary })),
           violations: value.contracts.violations.map(({ _tag, ...v }) => v),
         },
+        output_ports: value.publishing.publications.map((p) => ({
+          port: p.port,
+          table: p.table,
+          status: p.status,
+          snapshot_id: p.snapshotId ?? null,
+          metadata_location: p.metadataLocation ?? null,
+          added_records: p.addedRecords ?? null,
+          total_records: p.totalRecords ?? null,
+          message: p.message ?? null,
+          diagnostics: p.diagnostics,
+        })),
+        ...(value.publishing.diagnostics.length > 0 ? { diagnostics: value.publishing.diagnostics } : {}),
       })}\n`,
     )
-    return r.status === "success" && !value.contracts.blocked ? ExitCode.ok : ExitCode.failed
+    return r.status === "success" && !value.contracts.blocked && !value.publishing.failed
+      ? ExitCode.ok
+      : ExitCode.failed
   }
   if (value.dropped > 0)
     io.stderr(`${style.yellow(c, `warning: ${value.dropped} OpenLineage events could not be delivered`)}\n`)
@@ -120,6 +134,13 @@ export const run = async (
     const n = value.contracts.violations.length
     io.stdout(
       `\n${style.red(c, "Pipeline FAILED")} ${style.dim(c, `(${seconds(elapsed)})`)}: ${n} contract violation${n === 1 ? "" : "s"} (block mode)\n`,
+    )
+    return ExitCode.failed
+  }
+  if (r.status === "success" && value.publishing.failed) {
+    const n = value.publishing.publications.filter((p) => p.status === "failed").length
+    io.stdout(
+      `\n${style.red(c, "Pipeline FAILED")} ${style.dim(c, `(${seconds(elapsed)})`)}: ${n === 0 ? "output ports" : `${n} output port${n === 1 ? "" : "s"}`} not published (see above); the tables keep their previous snapshot\n`,
     )
     return ExitCode.failed
   }
