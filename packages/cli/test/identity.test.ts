@@ -147,6 +147,6 @@ describe("floe catalog ls", () => {
   it("is a usage error without a subcommand or with an unknown one", async () => {
     expect((await capture(["catalog"])).code).toBe(2)
     expect((await capture(["catalog", "rm"])).code).toBe(2)
-    expect((await capture(["catalog", "--help"])).stdout).toContain("floe catalog ls [dir] [--json]")
+    expect((await capture(["catalog", "--help"])).stdout).toContain("floe catalog ls|orphans [dir] [--json]")
   })
 })
