@@ -127,6 +127,7 @@ export const openCatalog = (
       warehouse: typeof config["warehouse"] === "string" ? config["warehouse"] : undefined,
       token: secretFrom(config, "token_env", env),
       credential: secretFrom(config, "credential_env", env),
+      vendedCredentials: config["vended_credentials"] !== false,
     })
   }
   return Effect.fail(

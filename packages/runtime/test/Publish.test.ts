@@ -60,13 +60,15 @@ const runAndPublish = (
     readonly product?: DataProduct.DataProduct
     readonly fullRefresh?: boolean
     readonly wrapCatalog?: (c: Catalog.CatalogShape) => Catalog.CatalogShape
+    readonly wrapCompute?: (c: Compute.ComputeShape) => Compute.ComputeShape
   } = {},
 ) =>
   Effect.gen(function* () {
     const loaded = yield* Project.load(h.dir)
     if (loaded.project === undefined) return yield* Effect.die(new Error(JSON.stringify(loaded.diagnostics)))
     const built = yield* Graph.build(loaded.project)
-    const compute = yield* DuckDBCompute.make({ path: join(h.dir, ".floe", "warehouse.duckdb") })
+    const duckdb = yield* DuckDBCompute.make({ path: join(h.dir, ".floe", "warehouse.duckdb") })
+    const compute = options.wrapCompute?.(duckdb) ?? duckdb
     const raw = yield* SqlCatalog.make({ _tag: "Sqlite", path: catalogFile(h) })
     for (const ns of [["sales"], ["sales", "shop"]]) {
       yield* raw.createNamespace(ns).pipe(Effect.catchReason("CatalogError", "AlreadyExists", () => Effect.void))
@@ -398,6 +400,36 @@ describe("publishing output ports as Iceberg v2 tables", () => {
       expect(metadata.snapshots).toHaveLength(3)
       expect(metadata.snapshots.map((s) => s["sequence-number"])).toEqual([1, 2, 3])
       expect(metadata.snapshots[2]?.["parent-snapshot-id"]).toBe(metadata.snapshots[1]?.["snapshot-id"])
+    }).pipe(Effect.scoped, Effect.provide(platform)),
+  )
+
+  it.effect("storage credentials the catalog vends with a table are passed to the Parquet writer", () =>
+    Effect.gen(function* () {
+      const h = harness(SHOP)
+      yield* runAndPublish(h)
+      const seen: Array<Readonly<Record<string, string>> | undefined> = []
+      const { publications } = yield* runAndPublish(h, {
+        wrapCatalog: (c) => ({
+          ...c,
+          loadTable: (id) =>
+            Effect.map(c.loadTable(id), (t) => ({ ...t, storage: { "s3.access-key-id": `key-for-${id.name}` } })),
+        }),
+        wrapCompute: (c) => ({
+          ...c,
+          parquet:
+            c.parquet === undefined
+              ? undefined
+              : {
+                  ...c.parquet,
+                  write: (request) => {
+                    seen.push(request.storage)
+                    return c.parquet?.write(request) ?? Effect.die("no parquet")
+                  },
+                },
+        }),
+      })
+      expect(publications.customers?.status).toBe("overwritten")
+      expect(seen).toContainEqual({ "s3.access-key-id": "key-for-customers" })
     }).pipe(Effect.scoped, Effect.provide(platform)),
   )
 

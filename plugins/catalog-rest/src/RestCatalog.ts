@@ -51,6 +51,29 @@ export interface RestCatalogConfig {
   readonly leaseTtl?: Duration.Input | undefined
   /** The `fetch` to use (default the global one). */
   readonly fetch?: typeof fetch | undefined
+  /**
+   * Ask the catalog to vend storage credentials with every table load (`X-Iceberg-Access-Delegation:
+   * vended-credentials`); `loadTable` returns them as `TableInfo.storage`. Default true.
+   */
+  readonly vendedCredentials?: boolean | undefined
+}
+
+/**
+ * The storage properties for a table at `location`: the `storage-credentials` entry with the longest prefix of
+ * the location (the spec says to check these first), else the table `config` the catalog returned.
+ */
+export const storageFor = (
+  location: string | undefined,
+  credentials:
+    | ReadonlyArray<{ readonly prefix: string; readonly config: Readonly<Record<string, string>> }>
+    | undefined,
+  config: Readonly<Record<string, string>> | undefined,
+): Catalog.Properties | undefined => {
+  const best = (credentials ?? [])
+    .filter((c) => location !== undefined && location.startsWith(c.prefix))
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+  if (best !== undefined) return { ...best.config }
+  return config !== undefined && Object.keys(config).length > 0 ? { ...config } : undefined
 }
 
 type Entity = "namespace" | "table"
@@ -121,6 +144,7 @@ export const make = (config: RestCatalogConfig): Effect.Effect<Catalog.CatalogSh
       ...(config.warehouse === undefined ? {} : { warehouse: config.warehouse }),
       auth: { type: "custom", getHeaders: auth.headers },
       fetch: fetchFn,
+      ...(config.vendedCredentials === false ? {} : { accessDelegation: ["vended-credentials" as const] }),
     })
 
     /** One REST call, its failure mapped, retried while retryable (429/5xx/connection) when `retry` allows it. */
@@ -247,10 +271,12 @@ export const make = (config: RestCatalogConfig): Effect.Effect<Catalog.CatalogSh
           }
           const log = r.metadata["metadata-log"] ?? []
           const previous = log[log.length - 1]?.["metadata-file"]
+          const storage = storageFor(r.metadata.location, r["storage-credentials"], r.config)
           return Effect.succeed<Catalog.TableInfo>({
             identifier: { namespace: [...identifier.namespace], name: identifier.name },
             metadataLocation: location,
             ...(previous === undefined ? {} : { previousMetadataLocation: previous }),
+            ...(storage === undefined ? {} : { storage }),
           })
         }),
       )

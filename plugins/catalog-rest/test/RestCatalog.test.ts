@@ -184,3 +184,49 @@ describe("RestCatalog: protocol", () => {
     }),
   )
 })
+
+describe("RestCatalog: vended credentials", () => {
+  it.effect("loadTable asks for vended credentials and returns the most specific ones as storage", () =>
+    Effect.gen(function* () {
+      const vending = yield* Effect.promise(() =>
+        start({
+          warehouse: "lake",
+          vend: { prefix: "memory://orders", config: { "s3.access-key-id": "AKIA-ORDERS" } },
+        }),
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(() => vending.close()))
+      const catalog = yield* RestCatalog.make({ uri: vending.uri, warehouse: "lake", ...fast })
+      yield* catalog.createNamespace(["sales"])
+      yield* catalog.registerTable(
+        { namespace: ["sales"], name: "orders" },
+        "file:///wh/orders/metadata/00000-a.metadata.json",
+      )
+      const loaded = yield* catalog.loadTable({ namespace: ["sales"], name: "orders" })
+      // The table lives at memory://orders: the longer, matching prefix wins over the memory:// decoy.
+      assert.deepStrictEqual(loaded.storage, { "s3.access-key-id": "AKIA-ORDERS" })
+      assert.include(vending.delegations, "vended-credentials")
+
+      // Opting out sends no delegation header and gets no credentials.
+      const before = vending.delegations.length
+      const plain = yield* RestCatalog.make({ uri: vending.uri, warehouse: "lake", vendedCredentials: false, ...fast })
+      const again = yield* plain.loadTable({ namespace: ["sales"], name: "orders" })
+      assert.strictEqual(again.storage, undefined)
+      assert.strictEqual(vending.delegations.length, before)
+      assert.deepStrictEqual(vending.rejected, [])
+    }).pipe(Effect.scoped),
+  )
+
+  it("picks the longest matching prefix, else the table config", () => {
+    const creds = [
+      { prefix: "s3://lake/", config: { k: "lake" } },
+      { prefix: "s3://lake/sales/", config: { k: "sales" } },
+      { prefix: "s3://other/", config: { k: "other" } },
+    ]
+    assert.deepStrictEqual(RestCatalog.storageFor("s3://lake/sales/orders", creds, {}), { k: "sales" })
+    assert.deepStrictEqual(RestCatalog.storageFor("s3://lake/hr/people", creds, {}), { k: "lake" })
+    assert.deepStrictEqual(RestCatalog.storageFor("gs://x/y", creds, { "gcs.oauth2.token": "t" }), {
+      "gcs.oauth2.token": "t",
+    })
+    assert.strictEqual(RestCatalog.storageFor("gs://x/y", creds, {}), undefined)
+  })
+})

@@ -68,6 +68,11 @@ export interface ServerOptions {
   readonly token?: string
   /** Page size of list responses (small, so paging is exercised). */
   readonly pageSize?: number
+  /**
+   * Vend these storage credentials with table loads that ask for them (`X-Iceberg-Access-Delegation:
+   * vended-credentials`), beside a less specific decoy, as catalogs that vend per-location credentials do.
+   */
+  readonly vend?: { readonly prefix: string; readonly config: Readonly<Record<string, string>> }
 }
 
 export interface TestServer {
@@ -76,6 +81,8 @@ export interface TestServer {
   readonly rejected: Array<string>
   /** Every request: "METHOD /path". */
   readonly requests: Array<string>
+  /** The `X-Iceberg-Access-Delegation` header of every table load that carried one. */
+  readonly delegations: Array<string>
   /** Statuses to answer the next catalog requests with, before handling them (retry tests). */
   readonly failNext: Array<number>
   readonly tokensIssued: () => number
@@ -93,6 +100,7 @@ export const start = async (options: ServerOptions = {}): Promise<TestServer> =>
   const rejected: Array<string> = []
   const requests: Array<string> = []
   const failNext: Array<number> = []
+  const delegations: Array<string> = []
   let tokenCount = 0
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -207,6 +215,17 @@ export const start = async (options: ServerOptions = {}): Promise<TestServer> =>
         "metadata-log": t.log,
       },
       config: {},
+      ...(options.vend !== undefined &&
+      String(req.headers["x-iceberg-access-delegation"] ?? "")
+        .split(",")
+        .includes("vended-credentials")
+        ? {
+            "storage-credentials": [
+              { prefix: "memory://", config: { "s3.access-key-id": "decoy" } },
+              { prefix: options.vend.prefix, config: { ...options.vend.config } },
+            ],
+          }
+        : {}),
     })
 
     switch (`${method} ${route.template}`) {
@@ -293,7 +312,11 @@ export const start = async (options: ServerOptions = {}): Promise<TestServer> =>
         if (t === undefined || ns === undefined) {
           return error(404, "NoSuchTableException", `Table does not exist: ${name}`)
         }
-        if (method === "GET") return send(200, loadResult(name, t))
+        if (method === "GET") {
+          const delegation = req.headers["x-iceberg-access-delegation"]
+          if (typeof delegation === "string") delegations.push(delegation)
+          return send(200, loadResult(name, t))
+        }
         tables.get(key(ns))?.delete(name)
         return send(204)
       }
@@ -314,6 +337,7 @@ export const start = async (options: ServerOptions = {}): Promise<TestServer> =>
     uri: `http://127.0.0.1:${port}`,
     rejected,
     requests,
+    delegations,
     failNext,
     tokensIssued: () => tokenCount,
     close: () =>
