@@ -6,10 +6,14 @@
  * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0`, one script per DAG level
  * (retried statement by statement only when a level fails, to name the model the engine refused).
  * Empty tables, never views: an engine expands views of views at bind time, which explodes on deep DAGs.
+ *
+ * The sources can be set up before the graph is built (`setup`, as soon as the project is loaded): the engine
+ * creates them while the caller renders the models.
  */
 import type { Compute, Diagnostic } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import type { Graph, Node } from "./Graph.ts"
 import { make } from "./internal/codes.ts"
 import type { DbtProject } from "./Project.ts"
@@ -26,17 +30,68 @@ export interface BindResult {
 
 const firstLine = (message: string): string => message.split("\n")[0] ?? message
 
+/** Sources being created on the engine ahead of `bind` (see `setup`). */
+export interface Setup {
+  /** The schemas already made, as `database.schema`. */
+  readonly schemas: ReadonlySet<string>
+  /** Completes with the unique_ids of the sources created as empty tables. */
+  readonly sources: Effect.Effect<ReadonlySet<string>>
+}
+
+/**
+ * Starts creating the project's sources with declared column types as empty tables (`database` is where a source
+ * without its own database lives: the target's). Their schemas are made first; the tables are created by one
+ * script on the engine, already submitted when this returns, so the caller can render the models meanwhile.
+ * When the script fails, the sources are created one at a time, so one bad `data_type` leaves only that source
+ * unchecked.
+ */
+export const setup = (project: DbtProject, compute: Compute.ComputeShape, database: string): Effect.Effect<Setup> =>
+  Effect.gen(function* () {
+    const schemas = new Set<string>()
+    const statements: Array<{ readonly id: string; readonly sql: string }> = []
+    for (const src of project.sources) {
+      if (src.columns.length === 0 || src.columns.some((c) => c.dataType === undefined)) continue
+      const relation = { database: src.database ?? database, schema: src.schema, identifier: src.identifier }
+      const key = `${relation.database}.${relation.schema}`
+      if (!schemas.has(key)) {
+        schemas.add(key)
+        yield* Effect.ignore(compute.ensureSchema(relation))
+      }
+      const cols = src.columns.map((c) => `${compute.quote(c.name)} ${c.dataType}`).join(", ")
+      statements.push({ id: src.uniqueId, sql: `CREATE TABLE IF NOT EXISTS ${compute.render(relation)} (${cols})` })
+    }
+    const create = Effect.gen(function* () {
+      const ready = new Set<string>()
+      if (statements.length === 0) return ready
+      const script = yield* Effect.exit(compute.execute(statements.map((x) => x.sql).join(";\n")))
+      for (const x of statements) {
+        if (Exit.isSuccess(script) || Exit.isSuccess(yield* Effect.exit(compute.execute(x.sql)))) ready.add(x.id)
+      }
+      return ready
+    })
+    // Started now (up to the engine's first await), so the script runs while the caller's fiber is busy.
+    const fiber = yield* Effect.forkChild(create, { startImmediately: true })
+    return { schemas, sources: Fiber.join(fiber) }
+  })
+
 /**
  * Binds the graph's seeds and models on `compute`. Never fails: a model the engine refuses is an E312 diagnostic
  * (its children are then not checked), a seed that does not load is E313, a model reading a source without
  * declared column types is W303 (once per source).
  */
-export const bind = (project: DbtProject, graph: Graph, compute: Compute.ComputeShape): Effect.Effect<BindResult> =>
+export const bind = (
+  project: DbtProject,
+  graph: Graph,
+  compute: Compute.ComputeShape,
+  started?: Setup,
+): Effect.Effect<BindResult> =>
   Effect.gen(function* () {
     const columns = new Map<string, ReadonlyArray<Compute.Column>>()
     const diagnostics: Array<Diagnostic.Diagnostic> = []
-    const ready = new Set<string>()
-    const schemas = new Set<string>()
+    const prepared =
+      started ?? (yield* setup(project, compute, graph.nodes.values().next().value?.database ?? "warehouse"))
+    const ready = new Set<string>(yield* prepared.sources)
+    const schemas = new Set<string>(prepared.schemas)
     const file = (n: Node) => `${project.root}/${n.originalFilePath}`
     const relationOf = (n: { database: string; schema: string; alias: string }): Compute.Relation => ({
       database: n.database,
@@ -50,18 +105,6 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
         schemas.add(key)
         yield* Effect.ignore(compute.ensureSchema(r))
       })
-
-    for (const src of project.sources) {
-      if (src.columns.length === 0 || src.columns.some((c) => c.dataType === undefined)) continue
-      const database = src.database ?? graph.nodes.values().next().value?.database ?? "warehouse"
-      const relation = { database, schema: src.schema, identifier: src.identifier }
-      yield* ensure(relation)
-      const cols = src.columns.map((c) => `${compute.quote(c.name)} ${c.dataType}`).join(", ")
-      const created = yield* Effect.exit(
-        compute.execute(`CREATE TABLE IF NOT EXISTS ${compute.render(relation)} (${cols})`),
-      )
-      if (Exit.isSuccess(created)) ready.add(src.uniqueId)
-    }
 
     const warnedSources = new Set<string>()
     let bound = 0
@@ -118,7 +161,12 @@ export const bind = (project: DbtProject, graph: Graph, compute: Compute.Compute
       return l
     }
     const byLevel = new Map<number, Array<Node>>()
-    for (const n of models) byLevel.set(levelOf(n), [...(byLevel.get(levelOf(n)) ?? []), n])
+    for (const n of models) {
+      const l = levelOf(n)
+      const list = byLevel.get(l)
+      if (list === undefined) byLevel.set(l, [n])
+      else list.push(n)
+    }
     const createSql = (n: Node) =>
       `CREATE OR REPLACE TABLE ${compute.render(relationOf(n))} AS SELECT * FROM (${n.compiledCode}) AS floe_bind LIMIT 0`
     const refused = (n: Node, message: string) =>

@@ -6,12 +6,13 @@ import { randomUUID } from "node:crypto"
 import { type Compute, type DataProduct, Diagnostic as Diag } from "@floe/spec"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import * as Binder from "./Binder.ts"
 import * as Graph from "./Graph.ts"
-import type { Target } from "./Jinja.ts"
+import { defaultTarget, type Target } from "./Jinja.ts"
 import * as Manifest from "./Manifest.ts"
 import * as Project from "./Project.ts"
 
@@ -98,9 +99,18 @@ export const compile = (
         columns: new Map(),
       } satisfies CompileResult
     }
+    // The compile-time check runs beside the rendering and the manifest: the engine creates the sources while the
+    // models render, and binds the models (waiting on the engine between scripts) while the manifest is built and
+    // written to its temporary file; the manifest is put in place only when nothing failed.
+    const compute = options.compute
+    const target = { ...defaultTarget, ...options.target }
+    const setup = compute === undefined ? undefined : yield* Binder.setup(project, compute, target.database)
     const built = yield* Graph.build(project, { target: options.target, vars: options.vars, env: options.env })
-    const bound = options.compute === undefined ? undefined : yield* Binder.bind(project, built.graph, options.compute)
-    const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics, ...(bound?.diagnostics ?? [])])
+    const binding =
+      compute === undefined
+        ? undefined
+        : yield* Effect.forkChild(Binder.bind(project, built.graph, compute, setup), { startImmediately: true })
+    const buildErrors = Diag.hasErrors(loaded.diagnostics) || Diag.hasErrors(built.diagnostics)
     const nodes = [...built.graph.nodes.values()]
     const models = nodes.filter((n) => n.resourceType === "model")
     const genericTests = nodes.filter((n) => n.resourceType === "test" && n.test !== undefined).length
@@ -114,22 +124,29 @@ export const compile = (
       singularTests,
       sources: project.sources.length,
       macros: project.macros.length,
-      modelsBound: bound?.bound ?? 0,
+      modelsBound: 0,
     }
     const now = yield* Clock.currentTimeMillis
-    const manifest = Manifest.make(project, built.graph, {
+    const manifest = yield* Manifest.makeCooperative(project, built.graph, {
       target: options.target,
       generatedAt: new Date(now).toISOString(),
       invocationId: randomUUID(),
     })
+    const file = path.resolve(dir, options.targetPath ?? "target", "manifest.json")
+    const staged = options.write !== false && !buildErrors ? yield* Manifest.stage(file, manifest) : undefined
+    const bound = binding === undefined ? undefined : yield* Fiber.join(binding)
+    const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics, ...(bound?.diagnostics ?? [])])
     let manifestPath: string | undefined
-    if (options.write !== false && !Diag.hasErrors(diagnostics)) {
-      manifestPath = path.resolve(dir, options.targetPath ?? "target", "manifest.json")
-      yield* Manifest.write(manifestPath, manifest)
+    if (staged !== undefined) {
+      if (Diag.hasErrors(diagnostics)) yield* staged.discard
+      else {
+        yield* staged.commit
+        manifestPath = file
+      }
     }
     return {
       diagnostics,
-      counts,
+      counts: { ...counts, modelsBound: bound?.bound ?? 0 },
       manifestPath,
       project,
       graph: built.graph,

@@ -214,6 +214,33 @@ const nodeJson = (
  * caller. Never fails.
  */
 export const make = (project: DbtProject, graph: Graph, options: ManifestOptions): Manifest => {
+  const steps = assemble(project, graph, options)
+  let step = steps.next()
+  while (step.done !== true) step = steps.next()
+  return step.value
+}
+
+/**
+ * `make` as an Effect that yields to other fibers every few hundred nodes, so work running beside it (the
+ * compile-time binding, waiting on its engine between scripts) is not held up for the whole build.
+ */
+export const makeCooperative = (project: DbtProject, graph: Graph, options: ManifestOptions): Effect.Effect<Manifest> =>
+  Effect.suspend(() => {
+    const steps = assemble(project, graph, options)
+    return Effect.gen(function* () {
+      let step = steps.next()
+      while (step.done !== true) {
+        yield* Effect.yieldNow
+        step = steps.next()
+      }
+      return step.value
+    })
+  })
+
+/** How many nodes are built between two pauses of `makeCooperative`. */
+const NODES_PER_STEP = 500
+
+function* assemble(project: DbtProject, graph: Graph, options: ManifestOptions): Generator<void, Manifest> {
   const target: Target = { ...defaultTarget, ...options.target }
   const createdAt = Date.parse(options.generatedAt) / 1000
   const docs = new Map(project.docs.map((d) => [d.name, d]))
@@ -223,9 +250,11 @@ export const make = (project: DbtProject, graph: Graph, options: ManifestOptions
   for (const t of project.singularTests) checksums.set(`test.${project.name}.${t.name}`, t.checksum)
 
   const nodes: Record<string, Json> = {}
+  let built = 0
   for (const id of [...graph.nodes.keys()].sort()) {
     const n = graph.nodes.get(id)
     if (n !== undefined) nodes[id] = nodeJson(project, n, createdAt, docs, checksums)
+    if (++built % NODES_PER_STEP === 0) yield
   }
 
   const sources: Record<string, Json> = {}
@@ -343,14 +372,58 @@ export const make = (project: DbtProject, graph: Graph, options: ManifestOptions
   }
 }
 
+/** Top-level members written entry by entry: the ones that grow with the project. */
+const LARGE_MEMBERS = new Set(["nodes", "sources", "macros", "docs", "parent_map", "child_map"])
+/** About how many characters `jsonChunks` puts in one piece. */
+const CHUNK_CHARS = 1 << 20
+
 /**
- * Writes `manifest` to `file` atomically: to a temporary file beside it, then renamed over it, so a reader
- * (dagster-dbt, a concurrent compile) never sees half a manifest. Fails with the file system's error.
+ * The manifest's JSON text, exactly `JSON.stringify(manifest)`, in pieces of about a MiB (the large members are
+ * stringified one entry at a time), so a 70 MiB manifest is never one string and the writer can pause between
+ * pieces.
  */
-export const write = (
+export function* jsonChunks(manifest: Manifest): Generator<string> {
+  let buffer = "{"
+  let firstMember = true
+  for (const [key, value] of Object.entries(manifest)) {
+    if (value === undefined) continue
+    buffer += `${firstMember ? "" : ","}${JSON.stringify(key)}:`
+    firstMember = false
+    if (!LARGE_MEMBERS.has(key) || value === null || typeof value !== "object" || Array.isArray(value)) {
+      buffer += JSON.stringify(value)
+      continue
+    }
+    buffer += "{"
+    let firstEntry = true
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const text = JSON.stringify(v)
+      if (text === undefined) continue
+      buffer += `${firstEntry ? "" : ","}${JSON.stringify(k)}:${text}`
+      firstEntry = false
+      if (buffer.length >= CHUNK_CHARS) {
+        yield buffer
+        buffer = ""
+      }
+    }
+    buffer += "}"
+  }
+  yield `${buffer}}`
+}
+
+/** A manifest written to its temporary file: `commit` renames it into place, `discard` removes it. */
+export interface Staged {
+  readonly commit: Effect.Effect<void, PlatformError>
+  readonly discard: Effect.Effect<void>
+}
+
+/**
+ * Writes `manifest` to a temporary file beside `file`, a piece at a time (yielding to other fibers between
+ * pieces), and returns how to put it in place. Fails with the file system's error (the temporary file removed).
+ */
+export const stage = (
   file: string,
   manifest: Manifest,
-): Effect.Effect<void, PlatformError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Staged, PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
@@ -360,6 +433,26 @@ export const write = (
       dir,
       `.${path.basename(file)}.${md5(`${file}${manifest.metadata["invocation_id"]}`).slice(0, 8)}.tmp`,
     )
-    yield* fs.writeFileString(tmp, JSON.stringify(manifest))
-    yield* fs.rename(tmp, file).pipe(Effect.tapError(() => fs.remove(tmp).pipe(Effect.ignore)))
+    const discard = fs.remove(tmp).pipe(Effect.ignore)
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const handle = yield* fs.open(tmp, { flag: "w" })
+        const encoder = new TextEncoder()
+        for (const piece of jsonChunks(manifest)) {
+          yield* handle.writeAll(encoder.encode(piece))
+          yield* Effect.yieldNow
+        }
+      }),
+    ).pipe(Effect.tapError(() => discard))
+    return { commit: fs.rename(tmp, file).pipe(Effect.tapError(() => discard)), discard }
   })
+
+/**
+ * Writes `manifest` to `file` atomically: to a temporary file beside it, then renamed over it, so a reader
+ * (dagster-dbt, a concurrent compile) never sees half a manifest. Fails with the file system's error.
+ */
+export const write = (
+  file: string,
+  manifest: Manifest,
+): Effect.Effect<void, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.flatMap(stage(file, manifest), (staged) => staged.commit)
