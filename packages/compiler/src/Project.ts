@@ -10,6 +10,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import type * as Result from "effect/Result"
+import * as BlockYaml from "./internal/blockYaml.ts"
 import { make } from "./internal/codes.ts"
 import { extractDocs, lineAt } from "./internal/jinja/runtime.ts"
 
@@ -210,19 +211,19 @@ interface PropertiesSink {
 }
 
 const parseTests = (
-  source: Yaml.YamlSource,
+  source: YamlFile,
   raw: unknown,
   path: ReadonlyArray<Yaml.PathSegment>,
   diagnostics: Array<Diagnostic>,
 ): Array<TestEntry> => {
   if (raw === undefined || raw === null) return []
   if (!Array.isArray(raw)) {
-    diagnostics.push(make("FLOE-E307", "tests must be a list", Yaml.locate(source, path)))
+    diagnostics.push(make("FLOE-E307", "tests must be a list", source.locate(path)))
     return []
   }
   const out: Array<TestEntry> = []
   raw.forEach((entry: unknown, i) => {
-    const location = Yaml.locate(source, [...path, i])
+    const location = source.locate([...path, i])
     if (typeof entry === "string") {
       out.push({ testName: entry, customName: undefined, kwargs: {}, config: {}, location })
       return
@@ -275,7 +276,7 @@ const parseTests = (
 }
 
 const testsOf = (
-  source: Yaml.YamlSource,
+  source: YamlFile,
   entry: Record<string, unknown>,
   path: ReadonlyArray<Yaml.PathSegment>,
   diagnostics: Array<Diagnostic>,
@@ -285,21 +286,21 @@ const testsOf = (
 ]
 
 const parseColumns = (
-  source: Yaml.YamlSource,
+  source: YamlFile,
   raw: unknown,
   path: ReadonlyArray<Yaml.PathSegment>,
   diagnostics: Array<Diagnostic>,
 ): Array<ColumnProperties> => {
   if (raw === undefined || raw === null) return []
   if (!Array.isArray(raw)) {
-    diagnostics.push(make("FLOE-E307", "columns must be a list", Yaml.locate(source, path)))
+    diagnostics.push(make("FLOE-E307", "columns must be a list", source.locate(path)))
     return []
   }
   const out: Array<ColumnProperties> = []
   raw.forEach((c: unknown, i) => {
     const at = [...path, i]
     if (!isRecord(c) || typeof c["name"] !== "string") {
-      diagnostics.push(make("FLOE-E307", "a column needs a `name`", Yaml.locate(source, at)))
+      diagnostics.push(make("FLOE-E307", "a column needs a `name`", source.locate(at)))
       return
     }
     const config = asRecord(c["config"])
@@ -316,20 +317,20 @@ const parseColumns = (
   return out
 }
 
-const parseNodeList = (source: Yaml.YamlSource, file: string, key: "models" | "seeds", sink: PropertiesSink): void => {
+const parseNodeList = (source: YamlFile, file: string, key: "models" | "seeds", sink: PropertiesSink): void => {
   const raw = asRecord(source.value)[key]
   if (raw === undefined || raw === null) return
   if (!Array.isArray(raw)) {
-    sink.diagnostics.push(make("FLOE-E307", `${key} must be a list`, Yaml.locate(source, [key])))
+    sink.diagnostics.push(make("FLOE-E307", `${key} must be a list`, source.locate([key])))
     return
   }
   raw.forEach((m: unknown, i) => {
     const at = [key, i]
     if (!isRecord(m) || typeof m["name"] !== "string") {
-      sink.diagnostics.push(make("FLOE-E307", `an entry of ${key} needs a \`name\``, Yaml.locate(source, at)))
+      sink.diagnostics.push(make("FLOE-E307", `an entry of ${key} needs a \`name\``, source.locate(at)))
       return
     }
-    const location = Yaml.locate(source, [...at, "name"])
+    const location = source.locate([...at, "name"])
     const existing = sink.properties.get(m["name"])
     if (existing !== undefined) {
       sink.diagnostics.push(
@@ -357,7 +358,7 @@ const parseNodeList = (source: Yaml.YamlSource, file: string, key: "models" | "s
 }
 
 const parseSources = (
-  source: Yaml.YamlSource,
+  source: YamlFile,
   file: string,
   packageName: string,
   fqnDirs: ReadonlyArray<string>,
@@ -366,30 +367,30 @@ const parseSources = (
   const raw = asRecord(source.value)["sources"]
   if (raw === undefined || raw === null) return
   if (!Array.isArray(raw)) {
-    sink.diagnostics.push(make("FLOE-E307", "sources must be a list", Yaml.locate(source, ["sources"])))
+    sink.diagnostics.push(make("FLOE-E307", "sources must be a list", source.locate(["sources"])))
     return
   }
   raw.forEach((s: unknown, i) => {
     const at = ["sources", i]
     if (!isRecord(s) || typeof s["name"] !== "string") {
-      sink.diagnostics.push(make("FLOE-E307", "a source needs a `name`", Yaml.locate(source, at)))
+      sink.diagnostics.push(make("FLOE-E307", "a source needs a `name`", source.locate(at)))
       return
     }
     const sourceName = s["name"]
     const tables = s["tables"] ?? []
     if (!Array.isArray(tables)) {
-      sink.diagnostics.push(make("FLOE-E307", "tables must be a list", Yaml.locate(source, [...at, "tables"])))
+      sink.diagnostics.push(make("FLOE-E307", "tables must be a list", source.locate([...at, "tables"])))
       return
     }
     const sourceConfig = asRecord(s["config"])
     tables.forEach((t: unknown, j) => {
       const tat = [...at, "tables", j]
       if (!isRecord(t) || typeof t["name"] !== "string") {
-        sink.diagnostics.push(make("FLOE-E307", "a source table needs a `name`", Yaml.locate(source, tat)))
+        sink.diagnostics.push(make("FLOE-E307", "a source table needs a `name`", source.locate(tat)))
         return
       }
       const name = t["name"]
-      const location = Yaml.locate(source, [...tat, "name"])
+      const location = source.locate([...tat, "name"])
       const uniqueId = `source.${packageName}.${sourceName}.${name}`
       if (sink.sources.some((x) => x.uniqueId === uniqueId)) {
         sink.diagnostics.push(make("FLOE-E307", `source table ${sourceName}.${name} is declared twice`, location))
@@ -479,18 +480,44 @@ const makeReader = (root: string, diagnostics: Array<Diagnostic>) =>
     return reader
   })
 
+/** A parsed YAML file: its plain value, and where the value at a path is written. */
+type YamlFile = BlockYaml.Located
+
+const fullyParsed = (source: Yaml.YamlSource): YamlFile => ({
+  value: source.value,
+  locate: (path) => Yaml.locate(source, path),
+})
+
+/**
+ * Parses a YAML file: the plain subset most properties files are written in by the fast reader (locations it is
+ * unsure of come from the full parser, run then), anything else by `Yaml.parse`, which reports the problems.
+ */
 const parseYamlFile = (
   reader: Reader,
   rel: string,
   diagnostics: Array<Diagnostic>,
-): Effect.Effect<Yaml.YamlSource | undefined> =>
+): Effect.Effect<YamlFile | undefined> =>
   Effect.gen(function* () {
     const text = yield* reader.read(rel)
     if (text === undefined || isBlankYaml(text)) return undefined
-    const parsed = Yaml.parse(text, reader.display(rel), MAX_FILE_BYTES)
+    const file = reader.display(rel)
+    let full: YamlFile | undefined
+    const fallback = (path: ReadonlyArray<Yaml.PathSegment>) => {
+      if (full === undefined) {
+        const source = Yaml.parse(text, file, MAX_FILE_BYTES).source
+        full = source === undefined ? noSource(file) : fullyParsed(source)
+      }
+      return full.locate(path)
+    }
+    const fast = Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES ? undefined : BlockYaml.parse(text, file, fallback)
+    if (fast !== undefined) return fast
+    const parsed = Yaml.parse(text, file, MAX_FILE_BYTES)
     diagnostics.push(...parsed.diagnostics)
-    return parsed.source
+    return parsed.source === undefined ? undefined : fullyParsed(parsed.source)
   })
+
+/** Never reached (the fast reader accepts only what the full parser accepts); locations then point at line 1. */
+const noSource = (file: string): YamlFile => ({ value: undefined, locate: () => ({ file, line: 1, column: 1 }) })
 
 // ---------------------------------------------------------------------------------------------------------------
 // dbt_project.yml
@@ -510,7 +537,7 @@ interface ProjectSettings {
 }
 
 const pathList = (
-  source: Yaml.YamlSource,
+  source: YamlFile,
   key: string,
   fallback: Array<string>,
   diagnostics: Array<Diagnostic>,
@@ -518,14 +545,14 @@ const pathList = (
   const v = asRecord(source.value)[key]
   if (v === undefined || v === null) return fallback
   if (!Array.isArray(v) || v.some((p) => typeof p !== "string")) {
-    diagnostics.push(make("FLOE-E300", `${key} must be a list of folder names`, Yaml.locate(source, [key])))
+    diagnostics.push(make("FLOE-E300", `${key} must be a list of folder names`, source.locate([key])))
     return fallback
   }
   const paths = (v as Array<string>).map(trimSlashes)
   for (const [i, p] of paths.entries()) {
     if (p.startsWith("/") || p.split("/").includes("..")) {
       diagnostics.push(
-        Diag.make("FLOE-E133", `${key} entry "${p}" leaves the project directory`, Yaml.locate(source, [key, i])),
+        Diag.make("FLOE-E133", `${key} entry "${p}" leaves the project directory`, source.locate([key, i])),
       )
       return fallback
     }
@@ -533,7 +560,7 @@ const pathList = (
   return paths
 }
 
-const settingsFromFile = (source: Yaml.YamlSource, diagnostics: Array<Diagnostic>): ProjectSettings | undefined => {
+const settingsFromFile = (source: YamlFile, diagnostics: Array<Diagnostic>): ProjectSettings | undefined => {
   const v = asRecord(source.value)
   const name = v["name"]
   if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -543,7 +570,7 @@ const settingsFromFile = (source: Yaml.YamlSource, diagnostics: Array<Diagnostic
         typeof name === "string"
           ? `project name "${name}" must be letters, digits and underscores, starting with a letter`
           : "dbt_project.yml needs a `name`",
-        Yaml.locate(source, ["name"]),
+        source.locate(["name"]),
         "Set `name:` to the project's name in snake_case, for example `name: my_product`.",
       ),
     )
@@ -553,7 +580,7 @@ const settingsFromFile = (source: Yaml.YamlSource, diagnostics: Array<Diagnostic
     const t = v[key]
     if (t === undefined || t === null) return {}
     if (!isRecord(t)) {
-      diagnostics.push(make("FLOE-E300", `${key} must be a mapping`, Yaml.locate(source, [key])))
+      diagnostics.push(make("FLOE-E300", `${key} must be a mapping`, source.locate([key])))
       return {}
     }
     return t
