@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Compute as Computed } from "@floe/spec"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Pool from "effect/Pool"
 import { buildIncremental, tableSwap } from "./internal/sql.ts"
@@ -174,35 +175,12 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       ),
     )
 
-  /** Runs statements in one transaction on one connection, rolling back on failure or interruption. */
-  const transaction = <A>(
-    f: (run: (sql: string) => Promise<number>, c: DuckDBConnection) => Promise<A>,
-    relation: string,
-  ) =>
-    withConnection(
-      async (c) => {
-        const run = (sql: string) => count(c, sql)
-        await c.run("BEGIN TRANSACTION")
-        try {
-          const result = await f(run, c)
-          await c.run("COMMIT")
-          return result
-        } catch (e) {
-          await c.run("ROLLBACK").catch(() => undefined)
-          throw e
-        }
-      },
-      undefined,
-      relation,
-    )
-
   const quote = Computed.quoteAnsi
   const render = (relation: Computed.Relation) => Computed.renderWith(quote, relation)
 
   // DuckDB's table functions rather than information_schema: information_schema.tables and .columns build their
   // rows for every relation in the catalog (and bind every view) before filtering, ~6 ms a call at 500 relations,
-  // where duckdb_views() plus pragma_table_info() on the one relation take under 1 ms. describeRelation runs
-  // before and after every model, so this was most of the runtime's overhead on a 500-model project.
+  // where duckdb_views() plus pragma_table_info() on the one relation take under 1 ms.
   const describeOn = async (
     c: DuckDBConnection,
     relation: Computed.Relation,
@@ -221,54 +199,94 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     }
     let cols: ReadonlyArray<Record<string, unknown>>
     try {
-      cols = (
-        await c.runAndReadAll(
-          `SELECT name, type, "notnull" FROM pragma_table_info(${literal(render(relation))}) ORDER BY cid`,
-        )
-      ).getRowObjectsJS()
+      cols = (await c.runAndReadAll(columnsSql(relation))).getRowObjectsJS()
     } catch (e) {
       // No such table or view (a Catalog Error), or a view that no longer binds: it exists, without columns.
       if (isView) return { kind: "view", columns: [] }
       if (e instanceof Error && /^Catalog Error/.test(e.message)) return undefined
       throw e
     }
-    return {
-      kind: isView ? "view" : "table",
-      columns: cols.map((r) => ({ name: String(r.name), type: String(r.type), nullable: r.notnull !== true })),
-    }
+    return { kind: isView ? "view" : "table", columns: toColumns(cols) }
   }
 
-  /**
-   * What stands at a relation — a table, a view or nothing — on the given connection: `pragma_table_info` looks the
-   * name up directly, `duckdb_views()` says whether it is a view. (`duckdb_tables()` would read every table's
-   * statistics: 3.4 ms a call at 500 tables, against ~1 ms for these two.)
-   */
-  const kindOn = async (c: DuckDBConnection, relation: Computed.Relation): Promise<"table" | "view" | undefined> => {
-    let found = true
-    try {
-      await c.runAndReadAll(`SELECT 1 FROM pragma_table_info(${literal(render(relation))}) LIMIT 1`)
-    } catch {
-      // Nothing by that name — or a view that no longer binds (its own tables are gone): the view check decides.
-      found = false
-    }
-    const db = relation.database ? literal(relation.database) : "current_database()"
-    const views = (
-      await c.runAndReadAll(
-        `SELECT count(*) AS n FROM duckdb_views() WHERE database_name = ${db} AND schema_name = ${literal(relation.schema)} AND view_name = ${literal(relation.identifier)}`,
-      )
-    ).getRowObjectsJS()[0]?.n
-    if (views !== undefined && Number(views) > 0) return "view"
-    return found ? "table" : undefined
-  }
+  /** The columns of a table or view, as `describeOn` reads them (and a build reads them in its last batch). */
+  const columnsSql = (relation: Computed.Relation) =>
+    `SELECT name, type, "notnull" FROM pragma_table_info(${literal(render(relation))}) ORDER BY cid`
+  const toColumns = (rows: ReadonlyArray<Record<string, unknown>>): ReadonlyArray<Computed.Column> =>
+    rows.map((r) => ({ name: String(r.name), type: String(r.type), nullable: r.notnull !== true }))
 
-  // What a materialisation just built, described on its own connection inside its transaction (a failure to
-  // describe never fails the build: nothing is kept), kept for the one describeRelation that follows it (the
-  // runtime's, for lineage) and forgotten on any other statement.
+  // What a materialisation just built, described on its own connection inside its transaction, kept for the one
+  // describeRelation that follows it (the runtime's, for lineage) and forgotten on any other statement.
   const justBuilt = new Map<string, Computed.RelationInfo | undefined>()
   const forget = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.suspend(() => {
       justBuilt.clear()
+      forgetCatalog()
       return effect
+    })
+
+  // What stands at each name — a table or a view — read from the catalog once (one query, ~2 ms at 500
+  // relations) and from then on kept by this adapter's own builds and drops, so that a build does not ask the
+  // catalog first (two queries a model, a third of the runtime's overhead on a 500-model project). Only this
+  // process writes the database (DuckDB locks the file), so only statements this adapter cannot follow change it
+  // behind its back: `execute` and `query` forget it, and so does any build or drop that fails (whether its commit
+  // happened is then unknown). Names are keyed case-insensitively, as DuckDB looks them up.
+  let standing: Map<string, "table" | "view"> | undefined
+  let currentDatabase = ""
+  let generation = 0
+  // Changes recorded while a catalog read is in flight, replayed onto its answer (it may predate them).
+  const journals = new Set<Array<readonly [Computed.Relation, "table" | "view" | undefined]>>()
+  const keyOf = (r: Computed.Relation, db = currentDatabase) =>
+    `${(r.database || db).toLowerCase()}\u0000${r.schema.toLowerCase()}\u0000${r.identifier.toLowerCase()}`
+  const forgetCatalog = () => {
+    standing = undefined
+    generation++
+  }
+  const noteStanding = (relation: Computed.Relation, kind: "table" | "view" | undefined) => {
+    for (const journal of journals) journal.push([relation, kind])
+    if (standing === undefined) return
+    if (kind === undefined) standing.delete(keyOf(relation))
+    else standing.set(keyOf(relation), kind)
+  }
+  /** What stands at `relation`: from what this adapter knows, reading the whole catalog first if it knows nothing. */
+  const standingKind = (
+    relation: Computed.Relation,
+  ): Effect.Effect<"table" | "view" | undefined, Computed.ComputeError> =>
+    Effect.suspend(() => {
+      if (standing !== undefined) return Effect.succeed(standing.get(keyOf(relation)))
+      const gen = generation
+      const journal: Array<readonly [Computed.Relation, "table" | "view" | undefined]> = []
+      journals.add(journal)
+      return withConnection(async (c) =>
+        (
+          await c.runAndReadAll(
+            `SELECT current_database() AS db, NULL AS d, NULL AS s, NULL AS n, NULL AS k
+             UNION ALL SELECT NULL, database_name, schema_name, table_name, 'table' FROM duckdb_tables()
+             UNION ALL SELECT NULL, database_name, schema_name, view_name, 'view' FROM duckdb_views() WHERE NOT internal`,
+          )
+        ).getRowObjectsJS(),
+      ).pipe(
+        Effect.map((rows) => {
+          const db = String(rows.find((r) => r.db !== null)?.db ?? "")
+          const read = new Map<string, "table" | "view">()
+          for (const r of rows) {
+            if (r.db !== null) continue
+            const rel = { database: String(r.d), schema: String(r.s), identifier: String(r.n) }
+            read.set(keyOf(rel, db), r.k === "view" ? "view" : "table")
+          }
+          for (const [rel, kind] of journal) {
+            if (kind === undefined) read.delete(keyOf(rel, db))
+            else read.set(keyOf(rel, db), kind)
+          }
+          // Kept only when nothing was forgotten meanwhile; the answer holds either way.
+          if (gen === generation) {
+            currentDatabase = db
+            standing = read
+          }
+          return read.get(keyOf(relation, db))
+        }),
+        Effect.ensuring(Effect.sync(() => journals.delete(journal))),
+      )
     })
 
   const describeRelation: Computed.ComputeShape["describeRelation"] = (relation) =>
@@ -282,9 +300,16 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       return describeFresh(relation)
     })
 
-  /** Always from the catalog: what a statement is about to change must not come from `justBuilt`. */
+  /**
+   * Always from the catalog: what a statement is about to change must not come from `justBuilt`. (What kind stands
+   * there, when this adapter knows, spares the view lookup.)
+   */
   const describeFresh = (relation: Computed.Relation) =>
-    withConnection((c) => describeOn(c, relation), undefined, render(relation))
+    Effect.suspend(() => {
+      if (standing !== undefined && !standing.has(keyOf(relation))) return Effect.succeed(undefined)
+      const known = standing?.get(keyOf(relation))
+      return withConnection((c) => describeOn(c, relation, known), undefined, render(relation))
+    })
 
   const describeQuery: Computed.ComputeShape["describeQuery"] = (sql) =>
     withConnection(async (c) => {
@@ -306,40 +331,74 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
         ? [`DROP TABLE IF EXISTS ${render(relation)}`]
         : []
 
+  /**
+   * Builds `relation` in one transaction on one connection in as few round trips as DuckDB allows, reading its
+   * columns (for the `describeRelation` that follows) inside the same transaction:
+   * - a view: BEGIN, the drop of a table standing there, CREATE OR REPLACE VIEW and the column read in one batch,
+   *   then COMMIT;
+   * - a table: BEGIN and the build aside in one batch (the last statement's count is the table's rows), the swap
+   *   (drop, rename) and the column read in a second, then COMMIT.
+   * Statements are joined by a line break and `;`, so a trailing line comment in the model's SQL ends with its
+   * line. On failure or interruption the transaction rolls back — what stood there stays — and what this adapter
+   * knows of the catalog is forgotten (after a failed COMMIT it cannot know).
+   */
+  const build = (
+    relation: Computed.Relation,
+    kind: "table" | "view",
+    sql: string,
+    standing: "table" | "view" | undefined,
+  ): Effect.Effect<{ readonly rows: number | undefined }, Computed.ComputeError> => {
+    const target = render(relation)
+    const script = (statements: ReadonlyArray<string>) => statements.join("\n;\n")
+    // pragma_table_info cannot parse a name with a double quote in it: such a relation is not described here.
+    const describe = [relation.database, relation.schema, relation.identifier].some((p) => p?.includes('"'))
+      ? []
+      : [columnsSql(relation)]
+    return withConnection(
+      async (c) => {
+        try {
+          let rows: number | undefined
+          let columns: ReadonlyArray<Record<string, unknown>>
+          if (kind === "view") {
+            const drop = standing === "table" ? dropStatements(relation, "table") : []
+            const batch = ["BEGIN TRANSACTION", ...drop, `CREATE OR REPLACE VIEW ${target} AS ${sql}`, ...describe]
+            columns = (await c.runAndReadAll(script(batch))).getRowObjectsJS()
+          } else {
+            const [aside = "", ...swap] = tableSwap(render, relation, sql, standing)
+            rows = await count(c, script(["BEGIN TRANSACTION", aside]))
+            columns = (await c.runAndReadAll(script([...swap, ...describe]))).getRowObjectsJS()
+          }
+          await c.run("COMMIT")
+          if (describe.length > 0) justBuilt.set(target, { kind, columns: toColumns(columns) })
+          return { rows }
+        } catch (e) {
+          await c.run("ROLLBACK").catch(() => undefined)
+          throw e
+        }
+      },
+      undefined,
+      target,
+    ).pipe(
+      Effect.onExit((exit) =>
+        Effect.sync(() => (Exit.isSuccess(exit) ? noteStanding(relation, kind) : forgetCatalog())),
+      ),
+    )
+  }
+
   const materialize: Computed.ComputeShape["materialize"] = (m: Computed.Materialization) =>
     Effect.gen(function* () {
       const target = render(m.relation)
       justBuilt.delete(target)
       if (m.kind === "view") {
-        // What stands there is read inside the build's own transaction: one round trip, no column lookup.
-        const built = yield* transaction(async (run, c) => {
-          if ((await kindOn(c, m.relation)) === "table")
-            for (const s of dropStatements(m.relation, "table")) await run(s)
-          await run(`CREATE OR REPLACE VIEW ${target} AS ${m.sql}`)
-          return describeOn(c, m.relation, "view").catch(() => null)
-        }, target)
-        if (built !== null) justBuilt.set(target, built)
+        yield* build(m.relation, "view", m.sql, yield* standingKind(m.relation))
         return { rows: undefined, action: "view" as const }
       }
       // An incremental model needs the existing table's columns; a table only needs to know what stands there.
       const existing = m.kind === "incremental" ? yield* describeFresh(m.relation) : undefined
       if (m.kind === "table" || existing === undefined || existing.kind === "view" || m.fullRefresh) {
-        const { rows, built, replaced } = yield* transaction(async (run, c) => {
-          const standing = m.kind === "table" ? await kindOn(c, m.relation) : existing?.kind
-          const swap = tableSwap(render, m.relation, m.sql, standing)
-          let count = 0
-          for (const [i, s] of swap.entries()) {
-            const n = await run(s)
-            if (i === 0) count = n
-          }
-          return {
-            rows: count,
-            built: await describeOn(c, m.relation, "table").catch(() => null),
-            replaced: standing !== undefined,
-          }
-        }, target)
-        if (built !== null) justBuilt.set(target, built)
-        return { rows, action: replaced ? ("replaced" as const) : ("created" as const) }
+        const standing = m.kind === "table" ? yield* standingKind(m.relation) : existing?.kind
+        const { rows } = yield* build(m.relation, "table", m.sql, standing)
+        return { rows: rows ?? 0, action: standing === undefined ? ("created" as const) : ("replaced" as const) }
       }
       // Incremental on an existing table: stage the new rows, reconcile the schema, apply the strategy, all in
       // one transaction on one connection (the staged table is a temp table of that connection).
@@ -376,30 +435,23 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
         },
         m.sql,
         target,
+      ).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => (Exit.isSuccess(exit) ? noteStanding(m.relation, "table") : forgetCatalog())),
+        ),
       )
     })
 
   const loadCsv: Computed.ComputeShape["loadCsv"] = (load) =>
     Effect.gen(function* () {
-      const target = render(load.relation)
-      justBuilt.delete(target)
-      const existing = yield* describeFresh(load.relation)
+      justBuilt.delete(render(load.relation))
+      const standing = yield* standingKind(load.relation)
       const args = [literal(load.file), "header = true", "auto_detect = true"]
       if (load.delimiter !== undefined) args.push(`delim = ${literal(load.delimiter)}`)
       const types = Object.entries(load.columnTypes ?? {})
       if (types.length > 0) args.push(`types = {${types.map(([k, v]) => `${literal(k)}: ${literal(v)}`).join(", ")}}`)
-      const sql = `SELECT * FROM read_csv(${args.join(", ")})`
-      const { rows, built } = yield* transaction(async (run, c) => {
-        const swap = tableSwap(render, load.relation, sql, existing?.kind)
-        let count = 0
-        for (const [i, s] of swap.entries()) {
-          const n = await run(s)
-          if (i === 0) count = n
-        }
-        return { rows: count, built: await describeOn(c, load.relation, "table").catch(() => null) }
-      }, target)
-      if (built !== null) justBuilt.set(target, built)
-      return { rows }
+      const { rows } = yield* build(load.relation, "table", `SELECT * FROM read_csv(${args.join(", ")})`, standing)
+      return { rows: rows ?? 0 }
     })
 
   /**
@@ -423,7 +475,7 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
         const ids = Object.entries(request.fieldIds)
           .map(([name, id]) => `${literal(name)}: ${Math.trunc(id)}`)
           .join(", ")
-        const sql = `COPY (${request.sql}) TO ${literal(hidden)} (FORMAT parquet, FIELD_IDS {${ids}}, RETURN_STATS)`
+        const sql = `COPY (${request.sql}) TO ${literal(hidden)} (FORMAT parquet${ids === "" ? "" : `, FIELD_IDS {${ids}}`}, RETURN_STATS)`
         const written = yield* withConnection(async (c) => {
           await makeParents(dirname(local))
           try {
@@ -479,9 +531,13 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     dropRelation: (relation) =>
       Effect.gen(function* () {
         justBuilt.delete(render(relation))
-        const existing = yield* describeFresh(relation)
+        const existing = yield* standingKind(relation)
         if (existing === undefined) return
-        yield* withConnection((c) => c.run(dropStatements(relation, existing.kind)[0] ?? "").then(() => undefined))
+        yield* withConnection((c) => c.run(dropStatements(relation, existing)[0] ?? "").then(() => undefined)).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => (Exit.isSuccess(exit) ? noteStanding(relation, undefined) : forgetCatalog())),
+          ),
+        )
       }),
     materialize,
     loadCsv,

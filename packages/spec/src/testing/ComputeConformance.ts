@@ -3,7 +3,7 @@
  * adapter's test file. It uses portable SQL only, so the same suite checks DuckDB, PostgreSQL and third-party
  * engines. Each test works in a schema of its own.
  */
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, expect, layer } from "@effect/vitest"
@@ -365,6 +365,42 @@ export const suite = (name: string, computeLayer: Layer.Layer<Compute, ComputeEr
           yield* Effect.yieldNow
           yield* Fiber.interrupt(fiber)
           expect(yield* rows(t)).toEqual([{ n: 1 }])
+        }),
+      )
+
+      // Optional capability: engines that write Parquet (Iceberg publishing) must write whole files with the field
+      // ids asked for, readable through their own `scan`, and leave nothing behind when the query fails.
+      it.effect("writes Parquet files atomically with field ids, and reads them back (when it has Parquet)", () =>
+        Effect.gen(function* () {
+          const { compute, rel, rows } = yield* setup
+          const parquet = compute.parquet
+          if (parquet === undefined) return
+          const t = rel("to_parquet")
+          yield* compute.materialize({
+            kind: "table",
+            relation: t,
+            sql: "SELECT 1 AS id, 'ada' AS name UNION ALL SELECT 2, NULL",
+          })
+          const dir = mkdtempSync(join(tmpdir(), "floe-parquet-"))
+          const path = join(dir, "data", "part-0.parquet")
+          const written = yield* parquet.write({
+            sql: `SELECT * FROM ${compute.render(t)}`,
+            path,
+            fieldIds: { id: 7, name: 8 },
+          })
+          expect(written).toMatchObject({ path, records: 2 })
+          expect(written.bytes).toBe(statSync(path).size)
+          expect(written.columns["name"]).toMatchObject({ valueCount: 2, nullCount: 1 })
+          const back = yield* compute.query(`SELECT * FROM ${parquet.scan([path])} ORDER BY id`)
+          expect(back).toEqual(yield* rows(t, "id"))
+          expect(readdirSync(join(dir, "data"))).toEqual(["part-0.parquet"])
+
+          const broken = join(dir, "data", "part-1.parquet")
+          const refused = yield* failure(
+            parquet.write({ sql: `SELECT * FROM ${compute.render(rel("missing"))}`, path: broken, fieldIds: {} }),
+          )
+          expect(refused.reason).toBe("NotFound")
+          expect(readdirSync(join(dir, "data"))).toEqual(["part-0.parquet"])
         }),
       )
     })
