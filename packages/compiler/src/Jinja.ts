@@ -197,6 +197,42 @@ const quoteIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`
 export const renderRelation = (database: string, schema: string, identifier: string): string =>
   `${quoteIdent(database)}.${quoteIdent(schema)}.${quoteIdent(identifier)}`
 
+/** A template whose only tags are `{{ ref('…') }}` and `{{ source('…', '…') }}`: text and those calls. */
+type PlainTemplate = ReadonlyArray<
+  string | { readonly fn: "ref" | "source"; readonly first: string; readonly second?: string }
+>
+
+const PLAIN_CALL = /\{\{\s*(ref|source)\s*\(\s*(['"])([\w.-]+)\2\s*(?:,\s*(['"])([\w.-]+)\4\s*)?\)\s*\}\}/g
+
+/**
+ * Splits a model's SQL into text and ref()/source() calls when those are its only Jinja, so it renders without the
+ * interpreter (most models); undefined otherwise. The text is what the interpreter would output: verbatim, less
+ * one trailing newline (the template engine drops it).
+ */
+const plainTemplate = (raw: string): PlainTemplate | undefined => {
+  if (raw.includes("\r") || raw.includes("{%") || raw.includes("{#")) return undefined
+  const text = raw.endsWith("\n") ? raw.slice(0, -1) : raw
+  const parts: Array<string | { fn: "ref" | "source"; first: string; second?: string }> = []
+  let last = 0
+  for (const m of text.matchAll(PLAIN_CALL)) {
+    const between = text.slice(last, m.index)
+    if (between.includes("{{")) return undefined
+    if (between !== "") parts.push(between)
+    const [, fn, , first, , second] = m
+    if (first === undefined) return undefined
+    parts.push(
+      second === undefined
+        ? { fn: fn === "ref" ? "ref" : "source", first }
+        : { fn: fn === "ref" ? "ref" : "source", first, second },
+    )
+    last = m.index + m[0].length
+  }
+  const rest = text.slice(last)
+  if (rest.includes("{{")) return undefined
+  if (rest !== "") parts.push(rest)
+  return parts
+}
+
 /**
  * Builds the renderer of a project: parses its macro files once (syntax errors become E305 diagnostics) and
  * prepares the dbt context. `resolver` answers ref() and source().
@@ -401,6 +437,9 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
   for (const file of project.macroFiles) defineMacros(file.text, `${project.root}/${file.path}`, project.name)
 
   const programs = new Map<string, Program | { error: Diagnostic }>()
+  // A project macro named ref or source replaces the context's; then every file goes through the interpreter.
+  const plainAllowed = !macroScope.variables.has("ref") && !macroScope.variables.has("source")
+  const plainTemplates = new Map<string, PlainTemplate | undefined>()
 
   const render = (request: RenderRequest): RenderResult => {
     const s: State = { request, refs: [], sources: [], config: {}, macros: new Set(), logs: [] }
@@ -429,6 +468,33 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
         const kwargs = new Map<string, Value>()
         for (const [k, v] of Object.entries(request.macroCall.kwargs)) kwargs.set(k, renderKwarg(v, scope))
         return result(display(call(macro, [kwargsValue(kwargs)], scope)), [])
+      }
+      if (plainAllowed) {
+        let plain = plainTemplates.get(request.rawCode)
+        if (plain === undefined && !plainTemplates.has(request.rawCode)) {
+          plain = plainTemplate(request.rawCode)
+          plainTemplates.set(request.rawCode, plain)
+        }
+        if (plain !== undefined) {
+          let sql = ""
+          for (const part of plain) {
+            if (typeof part === "string") sql += part
+            else if (part.fn === "ref") {
+              const pkg = part.second === undefined ? null : part.first
+              const name = part.second ?? part.first
+              s.refs.push({ name, package: pkg, version: null })
+              const resolved = resolver.ref(name, pkg ?? undefined, undefined)
+              sql += resolved === undefined ? renderRelation(target.database, target.schema, name) : resolved.rendered
+            } else {
+              if (part.second === undefined) throw new CompilerError("source() takes a source name and a table name")
+              s.sources.push([part.first, part.second])
+              const resolved = resolver.source(part.first, part.second)
+              sql +=
+                resolved === undefined ? renderRelation(target.database, target.schema, part.second) : resolved.rendered
+            }
+          }
+          return result(sql, [])
+        }
       }
       let program = programs.get(request.rawCode)
       if (program === undefined) {

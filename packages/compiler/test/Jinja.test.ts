@@ -46,6 +46,31 @@ const render = (sql: string, macros = "", options: Jinja.RenderOptions = {}) => 
 }
 
 describe("Jinja rendering", () => {
+  it("renders SQL whose only tags are ref() and source() exactly as the interpreter does", () => {
+    for (const sql of [
+      "select * from {{ ref('a') }}\n",
+      "select 1\n\n",
+      "select *\nfrom {{ref(\"a\")}} join {{ ref( 'pkg' , 'b' ) }} using (id)\nleft join {{ source('s', 't') }} s on true",
+      "{{ ref('missing') }} {{ source('s', 'x') }} }} { x",
+      "select '{' as a, '}}' as b from {{ source('s','t') }}\n",
+      "  \n",
+    ]) {
+      // a leading comment sends the same text through the interpreter
+      const interpreted = render(`{# interpreter #}${sql}`)
+      const plain = render(sql)
+      expect(plain).toEqual(interpreted)
+      expect(plain.sql).toBeDefined()
+    }
+    // source() with one argument fails the same way on both paths
+    expect(render("{{ source('s') }}")).toEqual(render("{# interpreter #}{{ source('s') }}"))
+    expect(render("{{ source('s') }}").diagnostics[0]?.code).toBe("FLOE-E306")
+  })
+
+  it("lets a project macro named ref replace the context's, also in plain SQL", () => {
+    const r = render("select * from {{ ref('a') }}", "{% macro ref(name) %}mine_{{ name }}{% endmacro %}")
+    expect(r.sql).toBe("select * from mine_a")
+  })
+
   it("resolves ref (one or two args, version=/v=) and source, recording them", () => {
     const r = render(
       "{{ ref('a') }} {{ ref('pkg', 'b') }} {{ ref('c', v=2) }} {{ ref('d', version=1) }} {{ source('s', 't') }}",
