@@ -5,6 +5,19 @@ export interface Io {
   readonly stderr: (text: string) => void
   readonly color: boolean
   readonly cwd: string
+  /**
+   * The terminal behind `stdout`, for the live status line of long commands (`LiveStatus`): the binary passes
+   * `process.stdout`, which draws only when it is a TTY. Absent (tests, embedders capturing output): no live line.
+   */
+  readonly terminal?: Terminal | undefined
+}
+
+/** A terminal stream such as `process.stdout`: whether it is a TTY, its width, and how to write to it. */
+export interface Terminal {
+  readonly isTTY?: boolean | undefined
+  /** Width in characters; read at every frame, so a resized window is followed. Default 80. */
+  readonly columns?: number | undefined
+  readonly write: (chunk: string) => unknown
 }
 
 /** Colour when stdout is a terminal, unless NO_COLOR is set; FORCE_COLOR turns it on. */

@@ -18,6 +18,7 @@ import { VERSION } from "./Cli.ts"
 import { contractStage } from "./commands/monitor.ts"
 import { chooseCompute, LINEAGE_FILE, ociConfig, platform } from "./Embedded.ts"
 import { style } from "./Io.ts"
+import type { LiveStatus } from "./LiveStatus.ts"
 import { publishStage } from "./Publishing.ts"
 import { seconds } from "./Render.ts"
 
@@ -42,6 +43,8 @@ export interface RunPipelineOptions {
   readonly color: boolean
   /** Where the stage lines go (callers pass a no-op for `--json`). */
   readonly out: (text: string) => void
+  /** The live status line, on a terminal: fed the run's progress and told when the contracts stage begins. */
+  readonly live?: LiveStatus | undefined
 }
 
 /**
@@ -51,7 +54,7 @@ export interface RunPipelineOptions {
  * the run so `--retry-failed` resumes it.
  */
 export const runPipeline = (options: RunPipelineOptions) => {
-  const { dir, threads, vars, select, exclude, retryFailed, fullRefresh, warnError, quiet, out } = options
+  const { dir, threads, vars, select, exclude, retryFailed, fullRefresh, warnError, quiet, out, live } = options
   const c = options.color
   return Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -145,8 +148,9 @@ export const runPipeline = (options: RunPipelineOptions) => {
               `  ${mark} ${what} (${detail})${t.status === "error" || t.status === "skipped" ? ` ${style.dim(c, t.message ?? "")}` : ""}\n`,
             )
           }
-        }),
+        }).pipe(Effect.andThen(live?.onRun(e) ?? Effect.void)),
     }).pipe(Effect.provideService(Compute.Compute, compute))
+    if (live !== undefined) yield* live.stage("Validating contracts")
     out(`${style.bold(c, "[4/4] Validating contracts")}\n`)
     const contracts = yield* contractStage({ dir, product, compiled, result, emitter, color: c }).pipe(
       Effect.provideService(Compute.Compute, compute),

@@ -24,5 +24,6 @@ const code = await run(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   color: wantsColor(process.env, process.stdout.isTTY === true),
   cwd: process.cwd(),
+  terminal: process.stdout,
 })
 process.exitCode = code

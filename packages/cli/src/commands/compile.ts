@@ -13,6 +13,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode, VERSION } from "../Cli.ts"
 import { CATALOG_FILE, ociConfig, openCatalog, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
+import * as LiveStatus from "../LiveStatus.ts"
 import { renderStage, seconds } from "../Render.ts"
 
 export const compile = async (
@@ -31,6 +32,11 @@ export const compile = async (
       Effect.gen(function* () {
         // The platform decides which catalog the product registers in; resolve it first (cheap: files, or the
         // OCI digest cache), then the pipeline resolves it again for its own stages.
+        // On a terminal, a live line shows the stage being compiled once it takes more than a second.
+        const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
+          ? yield* LiveStatus.make({ terminal: io.terminal, color: io.color, title: "Compiling" })
+          : undefined
+        const print = live?.print ?? io.stdout
         const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         const loaded = yield* Loader.loadProduct(dir)
         const resolved = yield* Validate.resolveProductPlatform(loaded, dir, { platformSources: [oci] })
@@ -64,7 +70,13 @@ export const compile = async (
             },
           },
           force: args.flags.has("force"),
-          onStage: (stage) => (json ? Effect.void : Effect.sync(() => io.stdout(renderStage(stage, io, quiet)))),
+          onStage: (stage) =>
+            json
+              ? Effect.void
+              : Effect.andThen(
+                  Effect.sync(() => print(renderStage(stage, io, quiet))),
+                  live?.onStage(stage) ?? Effect.void,
+                ),
         }).pipe(Effect.provideService(Catalog.Catalog, opened.success))
         return { _tag: "Compiled" as const, result }
       }),

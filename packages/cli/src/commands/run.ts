@@ -11,6 +11,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode } from "../Cli.ts"
 import { intFlag, parseVars } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
+import * as LiveStatus from "../LiveStatus.ts"
 import { renderInvalid, seconds } from "../Render.ts"
 import { runPipeline } from "../RunPipeline.ts"
 
@@ -42,19 +43,28 @@ export const run = async (
   }
   const started = performance.now()
 
-  const program = runPipeline({
-    dir,
-    threads,
-    vars,
-    select,
-    exclude,
-    retryFailed,
-    fullRefresh,
-    warnError,
-    quiet,
-    color: c,
-    out,
-  })
+  const program = Effect.scoped(
+    Effect.gen(function* () {
+      // On a terminal, a live line shows the stage, what is running and for how long, once a stage takes over 1 s.
+      const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
+        ? yield* LiveStatus.make({ terminal: io.terminal, color: c, title: "Starting runtime" })
+        : undefined
+      return yield* runPipeline({
+        dir,
+        threads,
+        vars,
+        select,
+        exclude,
+        retryFailed,
+        fullRefresh,
+        warnError,
+        quiet,
+        color: c,
+        out: live?.print ?? out,
+        live,
+      })
+    }),
+  )
 
   const fiber = Effect.runFork(program)
   let interrupts = 0

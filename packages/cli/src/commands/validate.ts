@@ -8,6 +8,7 @@ import { UsageError } from "../Args.ts"
 import { ExitCode, VERSION } from "../Cli.ts"
 import { ociConfig, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
+import * as LiveStatus from "../LiveStatus.ts"
 import { renderStage, seconds } from "../Render.ts"
 import * as Sarif from "../Sarif.ts"
 
@@ -33,6 +34,11 @@ export const validate = async (
   const report = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
+        // On a terminal, a live line shows the stage being validated once it takes more than a second.
+        const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
+          ? yield* LiveStatus.make({ terminal: io.terminal, color: io.color, title: "Validating" })
+          : undefined
+        const print = live?.print ?? io.stdout
         const compute = yield* scratchCompute()
         const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         return yield* Validate.validate(dir, {
@@ -40,7 +46,13 @@ export const validate = async (
           platformSources: [oci],
           vars,
           env: process.env,
-          onStage: (stage) => (json ? Effect.void : Effect.sync(() => io.stdout(renderStage(stage, io, quiet)))),
+          onStage: (stage) =>
+            json
+              ? Effect.void
+              : Effect.andThen(
+                  Effect.sync(() => print(renderStage(stage, io, quiet))),
+                  live?.onStage(stage) ?? Effect.void,
+                ),
         })
       }),
     ).pipe(Effect.provide(platform)),
