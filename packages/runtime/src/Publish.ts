@@ -341,7 +341,7 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
           parquet
             .write({
               sql: query,
-              path: dataFile(`${String(now)}-${commitId}`),
+              path: dataFile(`${String(now)}-${crypto.randomUUID()}`),
               fieldIds,
               ...(loaded?.storage === undefined ? {} : { storage: loaded.storage }),
             })
@@ -354,21 +354,27 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
           const scan = parquet.scan(live.entries.map((e) => e.data_file.file_path))
           const names = schema.fields.map((f) => compute.quote(f.name)).join(", ")
           const added = live.entries.length === 0 ? select : `${select} EXCEPT ALL SELECT ${names} FROM ${scan}`
+          // Written first (one pass over the difference), checked after: a file that turns out not to be a pure
+          // addition, or an empty one, is removed again before anything references it.
+          const diff = yield* writeData(added)
           const total = countOf(yield* sql(`SELECT count(*) AS n FROM ${compute.render(relation)}`))
-          const addedCount = countOf(yield* sql(`SELECT count(*) AS n FROM (${added}) AS a`))
-          if (total === previousTotal + addedCount) {
-            if (addedCount === 0) {
-              return {
-                ...base,
-                status: "unchanged" as const,
-                snapshotId: previous["snapshot-id"],
-                metadataLocation: loaded?.metadataLocation,
-                addedRecords: 0,
-                totalRecords: previousTotal,
-              }
+          const pure = total === previousTotal + diff.records
+          if (!pure || diff.records === 0) {
+            const local = localPath(diff.path)
+            if (local !== undefined) yield* fs.remove(local).pipe(Effect.ignore)
+          }
+          if (pure && diff.records === 0) {
+            return {
+              ...base,
+              status: "unchanged" as const,
+              snapshotId: previous["snapshot-id"],
+              metadataLocation: loaded?.metadataLocation,
+              addedRecords: 0,
+              totalRecords: previousTotal,
             }
-            written = yield* writeData(added)
-          } else {
+          }
+          if (pure) written = diff
+          else {
             kind = "overwrite"
             written = yield* writeData(select)
           }
@@ -627,9 +633,8 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
       ),
     )
 
-  const publications: Array<Publication> = []
-  for (const port of ports) publications.push(yield* publishPort(port))
-  return publications as ReadonlyArray<Publication>
+  // Ports are independent tables: two at a time keeps both engine threads busy while the other waits on files.
+  return (yield* Effect.forEach(ports, publishPort, { concurrency: 2 })) as ReadonlyArray<Publication>
 })
 
 export interface OrphanTable {
