@@ -204,6 +204,10 @@ type PlainTemplate = ReadonlyArray<
 
 const PLAIN_CALL = /\{\{\s*(ref|source)\s*\(\s*(['"])([\w.-]+)\2\s*(?:,\s*(['"])([\w.-]+)\4\s*)?\)\s*\}\}/g
 
+/** A test argument that is `get_where_subquery(ref|source(…))` or a bare `ref|source(…)`, with literal names. */
+const PLAIN_KWARG =
+  /^\s*(get_where_subquery\s*\(\s*)?(ref|source)\s*\(\s*(['"])([\w.-]+)\3\s*(?:,\s*(['"])([\w.-]+)\5\s*)?\)\s*(\)\s*)?$/
+
 /**
  * Splits a model's SQL into text and ref()/source() calls when those are its only Jinja, so it renders without the
  * interpreter (most models); undefined otherwise. The text is what the interpreter would output: verbatim, less
@@ -434,12 +438,46 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     }
   }
   defineMacros(BUILTIN_MACROS, "<dbt built-in macros>", "dbt")
+  const builtinWhereSubquery = macroScope.variables.get("get_where_subquery")
   for (const file of project.macroFiles) defineMacros(file.text, `${project.root}/${file.path}`, project.name)
 
   const programs = new Map<string, Program | { error: Diagnostic }>()
   // A project macro named ref or source replaces the context's; then every file goes through the interpreter.
   const plainAllowed = !macroScope.variables.has("ref") && !macroScope.variables.has("source")
   const plainTemplates = new Map<string, PlainTemplate | undefined>()
+  const plainOf = (raw: string): PlainTemplate | undefined => {
+    if (!plainAllowed) return undefined
+    let plain = plainTemplates.get(raw)
+    if (plain === undefined && !plainTemplates.has(raw)) {
+      plain = plainTemplate(raw)
+      plainTemplates.set(raw, plain)
+    }
+    return plain
+  }
+  /** What ref() records and renders, without the interpreter. */
+  const plainRef = (s: State, first: string, second: string | undefined): RelationInfo | undefined => {
+    const pkg = second === undefined ? null : first
+    const name = second ?? first
+    s.refs.push({ name, package: pkg, version: null })
+    return resolver.ref(name, pkg ?? undefined, undefined)
+  }
+  /** What source() records and renders, without the interpreter. */
+  const plainSource = (s: State, first: string, second: string | undefined): RelationInfo | undefined => {
+    if (second === undefined) throw new CompilerError("source() takes a source name and a table name")
+    s.sources.push([first, second])
+    return resolver.source(first, second)
+  }
+  const placeholderText = (name: string) => renderRelation(target.database, target.schema, name)
+  const renderPlain = (plain: PlainTemplate, s: State): string => {
+    let sql = ""
+    for (const part of plain) {
+      if (typeof part === "string") sql += part
+      else if (part.fn === "ref")
+        sql += plainRef(s, part.first, part.second)?.rendered ?? placeholderText(part.second ?? part.first)
+      else sql += plainSource(s, part.first, part.second)?.rendered ?? placeholderText(part.second ?? part.first)
+    }
+    return sql
+  }
 
   const render = (request: RenderRequest): RenderResult => {
     const s: State = { request, refs: [], sources: [], config: {}, macros: new Set(), logs: [] }
@@ -452,12 +490,14 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
       logs: s.logs,
       diagnostics: diags,
     })
-    const scope = makeScope(macroScope)
-    define(scope, "this", request.this === undefined ? undef() : relationValue(request.this))
-    define(scope, "execute", request.execute)
-    define(scope, "model", { name: request.name, resource_type: request.resourceType, config: request.config })
     state = s
     try {
+      const plain = request.macroCall === undefined ? plainOf(request.rawCode) : undefined
+      if (plain !== undefined) return result(renderPlain(plain, s), [])
+      const scope = makeScope(macroScope)
+      define(scope, "this", request.this === undefined ? undef() : relationValue(request.this))
+      define(scope, "execute", request.execute)
+      define(scope, "model", { name: request.name, resource_type: request.resourceType, config: request.config })
       if (request.macroCall !== undefined) {
         const macro = macroScope.variables.get(request.macroCall.macro)
         if (macro === undefined) {
@@ -468,33 +508,6 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
         const kwargs = new Map<string, Value>()
         for (const [k, v] of Object.entries(request.macroCall.kwargs)) kwargs.set(k, renderKwarg(v, scope))
         return result(display(call(macro, [kwargsValue(kwargs)], scope)), [])
-      }
-      if (plainAllowed) {
-        let plain = plainTemplates.get(request.rawCode)
-        if (plain === undefined && !plainTemplates.has(request.rawCode)) {
-          plain = plainTemplate(request.rawCode)
-          plainTemplates.set(request.rawCode, plain)
-        }
-        if (plain !== undefined) {
-          let sql = ""
-          for (const part of plain) {
-            if (typeof part === "string") sql += part
-            else if (part.fn === "ref") {
-              const pkg = part.second === undefined ? null : part.first
-              const name = part.second ?? part.first
-              s.refs.push({ name, package: pkg, version: null })
-              const resolved = resolver.ref(name, pkg ?? undefined, undefined)
-              sql += resolved === undefined ? renderRelation(target.database, target.schema, name) : resolved.rendered
-            } else {
-              if (part.second === undefined) throw new CompilerError("source() takes a source name and a table name")
-              s.sources.push([part.first, part.second])
-              const resolved = resolver.source(part.first, part.second)
-              sql +=
-                resolved === undefined ? renderRelation(target.database, target.schema, part.second) : resolved.rendered
-            }
-          }
-          return result(sql, [])
-        }
       }
       let program = programs.get(request.rawCode)
       if (program === undefined) {
@@ -535,6 +548,8 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
 
   /** Test arguments like `to: ref('customers')` are Jinja expressions in dbt; other values are data. */
   const renderKwarg = (v: unknown, scope: Scope): Value => {
+    const direct = typeof v === "string" ? plainKwarg(v) : undefined
+    if (direct !== undefined) return direct
     if (typeof v === "string" && /^\s*(ref|source|get_where_subquery)\s*\(/.test(v)) {
       let compiled = kwargPrograms.get(v)
       if (compiled === undefined) {
@@ -557,6 +572,31 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
       }
     }
     return fromJs(v)
+  }
+
+  /**
+   * A test's `model` argument written the way dbt writes it — `get_where_subquery(ref('x'))` or `…(source('s',
+   * 't'))`, or a bare ref()/source() — evaluated without the interpreter when ref, source and get_where_subquery
+   * are the built-in ones and the test has no `where` (then get_where_subquery returns the relation's text).
+   * Undefined: evaluate it the general way.
+   */
+  const plainKwarg = (v: string): Value | undefined => {
+    if (!plainAllowed) return undefined
+    const m = PLAIN_KWARG.exec(v)
+    if (m === null) return undefined
+    const [, wrapped, fn, , first, , second, closed] = m
+    if (first === undefined || (wrapped !== undefined) !== (closed !== undefined)) return undefined
+    const s = current()
+    if (wrapped !== undefined) {
+      if (macroScope.variables.get("get_where_subquery") !== builtinWhereSubquery) return undefined
+      const where = Object.hasOwn(s.config, "where") ? s.config["where"] : s.request.config["where"]
+      if (where !== undefined && where !== null) return undefined
+    }
+    const resolved = fn === "ref" ? plainRef(s, first, second) : plainSource(s, first, second)
+    const value = resolved === undefined ? placeholder(second ?? first) : relationValue(resolved)
+    if (wrapped === undefined) return value
+    s.macros.add("macro.dbt.get_where_subquery")
+    return str(display(value))
   }
 
   return { render, diagnostics, macroNames: new Set(macroScope.variables.keys()) }

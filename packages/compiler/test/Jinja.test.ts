@@ -66,6 +66,34 @@ describe("Jinja rendering", () => {
     expect(render("{{ source('s') }}").diagnostics[0]?.code).toBe("FLOE-E306")
   })
 
+  it("evaluates a generic test's model argument without the interpreter exactly as with it", () => {
+    const renderer = Jinja.makeRenderer(project(""), resolver)
+    const test = (model: string, config: Record<string, unknown>) =>
+      renderer.render({
+        name: "t",
+        resourceType: "test",
+        file: "models/x.yml",
+        rawCode: "",
+        this: undefined,
+        config,
+        execute: true,
+        macroCall: { macro: "test_not_null", kwargs: { column_name: "id", model } },
+      })
+    for (const [direct, interpreted] of [
+      ["get_where_subquery(ref('a'))", "get_where_subquery(ref('a' ~ ''))"],
+      ["get_where_subquery(ref('missing'))", "get_where_subquery(ref('missing' ~ ''))"],
+      ["get_where_subquery(source('s', 't'))", "get_where_subquery(source('s', 't' ~ ''))"],
+      ["ref('pkg', 'a')", "ref('pkg', 'a' ~ '')"],
+    ] as const) {
+      for (const config of [{ where: null }, { where: "id > 1" }, {}]) {
+        const a = test(direct, config)
+        expect(a).toEqual(test(interpreted, config))
+        expect(a.diagnostics).toEqual([])
+      }
+    }
+    expect(test("get_where_subquery(ref('a'))", { where: "id > 1" }).sql).toContain("where id > 1) dbt_subquery")
+  })
+
   it("lets a project macro named ref replace the context's, also in plain SQL", () => {
     const r = render("select * from {{ ref('a') }}", "{% macro ref(name) %}mine_{{ name }}{% endmacro %}")
     expect(r.sql).toBe("select * from mine_a")
