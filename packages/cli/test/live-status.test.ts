@@ -128,6 +128,20 @@ describe("LiveStatus", () => {
     }),
   )
 
+  it.effect("printing an unfinished line (as Ctrl-C does before its message) erases the line until the next tick", () =>
+    Effect.gen(function* () {
+      const { tty, live, close } = yield* start()
+      yield* TestClock.adjust("1 second")
+      tty.fresh()
+      live.print("")
+      assert.deepStrictEqual(tty.fresh(), [ERASE, ""])
+      assert.deepStrictEqual(tty.screen(), [""])
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(tty.fresh(), [`${ERASE}⠙ Compiling 1.1s`])
+      yield* close
+    }),
+  )
+
   it.effect("floe run's events: what is running, how many are done, then the tests", () =>
     Effect.gen(function* () {
       const { tty, live, close } = yield* start({ title: "Starting runtime" })

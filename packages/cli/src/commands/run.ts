@@ -43,12 +43,15 @@ export const run = async (
   }
   const started = performance.now()
 
+  // The live line, while there is one: Ctrl-C erases it before saying what it does.
+  let liveNow: LiveStatus.LiveStatus | undefined
   const program = Effect.scoped(
     Effect.gen(function* () {
       // On a terminal, a live line shows the stage, what is running and for how long, once a stage takes over 1 s.
       const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
         ? yield* LiveStatus.make({ terminal: io.terminal, color: c, title: "Starting runtime" })
         : undefined
+      liveNow = live
       return yield* runPipeline({
         dir,
         threads,
@@ -71,6 +74,7 @@ export const run = async (
   const onSigint = () => {
     interrupts++
     if (interrupts > 1) process.exit(ExitCode.interrupted)
+    liveNow?.print("")
     if (!json)
       io.stderr(`\n${style.yellow(c, "Interrupted: cancelling running statements (Ctrl-C again to exit now)…")}\n`)
     Effect.runFork(Fiber.interrupt(fiber))
