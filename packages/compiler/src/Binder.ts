@@ -86,68 +86,16 @@ export const bind = (
   started?: Setup,
 ): Effect.Effect<BindResult> =>
   Effect.gen(function* () {
-    const columns = new Map<string, ReadonlyArray<Compute.Column>>()
-    const diagnostics: Array<Diagnostic.Diagnostic> = []
     const prepared =
       started ?? (yield* setup(project, compute, graph.nodes.values().next().value?.database ?? "warehouse"))
-    const ready = new Set<string>(yield* prepared.sources)
-    const schemas = new Set<string>(prepared.schemas)
-    const file = (n: Node) => `${project.root}/${n.originalFilePath}`
-    const relationOf = (n: { database: string; schema: string; alias: string }): Compute.Relation => ({
-      database: n.database,
-      schema: n.schema,
-      identifier: n.alias,
-    })
-    const ensure = (r: Compute.Relation) =>
-      Effect.gen(function* () {
-        const key = `${r.database}.${r.schema}`
-        if (schemas.has(key)) return
-        schemas.add(key)
-        yield* Effect.ignore(compute.ensureSchema(r))
-      })
-
-    const warnedSources = new Set<string>()
-    let bound = 0
-    let unchecked = 0
+    // Seeds first, then the models by DAG level.
+    const seeds: Array<Node> = []
     const models: Array<Node> = []
     for (const id of graph.order) {
       const n = graph.nodes.get(id)
-      if (n === undefined || n.resourceType === "test") continue
-      if (n.resourceType === "seed") {
-        const relation = relationOf(n)
-        yield* ensure(relation)
-        const columnTypes = n.config["column_types"]
-        const loaded = yield* Effect.exit(
-          compute.loadCsv({
-            relation,
-            file: `${project.root}/${n.originalFilePath}`,
-            columnTypes:
-              typeof columnTypes === "object" && columnTypes !== null
-                ? Object.fromEntries(Object.entries(columnTypes).map(([k, v]) => [k, String(v)]))
-                : undefined,
-            delimiter: typeof n.config["delimiter"] === "string" ? n.config["delimiter"] : undefined,
-          }),
-        )
-        if (Exit.isFailure(loaded)) {
-          const message = loaded.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
-          diagnostics.push(
-            make("FLOE-E313", `seed ${n.name} cannot be loaded: ${firstLine(message)}`, {
-              file: file(n),
-              line: 1,
-              column: 1,
-            }),
-          )
-          continue
-        }
-        const info = yield* Effect.option(compute.describeRelation(relation))
-        if (info._tag === "Some" && info.value) columns.set(id, info.value.columns)
-        ready.add(id)
-        continue
-      }
-      if (n.compiledCode !== undefined) models.push(n)
+      if (n?.resourceType === "seed") seeds.push(n)
+      else if (n?.resourceType === "model") models.push(n)
     }
-
-    // Models by DAG level, so each level's tables can be created in one round trip.
     const level = new Map<string, number>()
     const levelOf = (n: Node): number => {
       const known = level.get(n.uniqueId)
@@ -167,6 +115,47 @@ export const bind = (
       if (list === undefined) byLevel.set(l, [n])
       else list.push(n)
     }
+    const batches = [seeds, ...[...byLevel.keys()].sort((a, b) => a - b).map((l) => byLevel.get(l) ?? [])]
+    return yield* bindBatches(
+      project,
+      compute,
+      prepared,
+      Effect.sync(() => batches.shift()),
+    )
+  })
+
+/**
+ * Binds nodes as they are handed over: `next` gives the next batch — the seeds, then the models one DAG level at a
+ * time, so a model's parents are in earlier batches — and undefined when there are no more (Graph.build's
+ * `onNodes` gives them in that order). A batch's models are created by one script. Never fails, as `bind`.
+ */
+export const bindBatches = (
+  project: DbtProject,
+  compute: Compute.ComputeShape,
+  started: Setup,
+  next: Effect.Effect<ReadonlyArray<Node> | undefined>,
+): Effect.Effect<BindResult> =>
+  Effect.gen(function* () {
+    const columns = new Map<string, ReadonlyArray<Compute.Column>>()
+    const diagnostics: Array<Diagnostic.Diagnostic> = []
+    const ready = new Set<string>(yield* started.sources)
+    const schemas = new Set<string>(started.schemas)
+    const file = (n: Node) => `${project.root}/${n.originalFilePath}`
+    const relationOf = (n: { database: string; schema: string; alias: string }): Compute.Relation => ({
+      database: n.database,
+      schema: n.schema,
+      identifier: n.alias,
+    })
+    const ensure = (r: Compute.Relation) =>
+      Effect.gen(function* () {
+        const key = `${r.database}.${r.schema}`
+        if (schemas.has(key)) return
+        schemas.add(key)
+        yield* Effect.ignore(compute.ensureSchema(r))
+      })
+    const warnedSources = new Set<string>()
+    let bound = 0
+    let unchecked = 0
     const createSql = (n: Node) =>
       `CREATE OR REPLACE TABLE ${compute.render(relationOf(n))} AS SELECT * FROM (${n.compiledCode}) AS floe_bind LIMIT 0`
     const refused = (n: Node, message: string) =>
@@ -190,9 +179,46 @@ export const bind = (
         bound++
       })
 
-    for (const l of [...byLevel.keys()].sort((a, b) => a - b)) {
+    const loadSeed = (n: Node) =>
+      Effect.gen(function* () {
+        const relation = relationOf(n)
+        yield* ensure(relation)
+        const columnTypes = n.config["column_types"]
+        const loaded = yield* Effect.exit(
+          compute.loadCsv({
+            relation,
+            file: `${project.root}/${n.originalFilePath}`,
+            columnTypes:
+              typeof columnTypes === "object" && columnTypes !== null
+                ? Object.fromEntries(Object.entries(columnTypes).map(([k, v]) => [k, String(v)]))
+                : undefined,
+            delimiter: typeof n.config["delimiter"] === "string" ? n.config["delimiter"] : undefined,
+          }),
+        )
+        if (Exit.isFailure(loaded)) {
+          const message = loaded.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
+          diagnostics.push(
+            make("FLOE-E313", `seed ${n.name} cannot be loaded: ${firstLine(message)}`, {
+              file: file(n),
+              line: 1,
+              column: 1,
+            }),
+          )
+          return
+        }
+        const info = yield* Effect.option(compute.describeRelation(relation))
+        if (info._tag === "Some" && info.value) columns.set(n.uniqueId, info.value.columns)
+        ready.add(n.uniqueId)
+      })
+
+    for (let batch = yield* next; batch !== undefined; batch = yield* next) {
       const tables: Array<Node> = []
-      for (const n of byLevel.get(l) ?? []) {
+      for (const n of batch) {
+        if (n.resourceType === "seed") {
+          yield* loadSeed(n)
+          continue
+        }
+        if (n.resourceType !== "model" || n.compiledCode === undefined) continue
         const missing = n.dependsOn.filter((p) => !ready.has(p))
         if (missing.length > 0) {
           unchecked++
@@ -212,7 +238,7 @@ export const bind = (
         }
         if (n.config["materialized"] === "ephemeral") {
           // Ephemeral models are inlined into their readers; bind the query itself for its columns.
-          const described = yield* Effect.exit(compute.describeQuery(n.compiledCode ?? ""))
+          const described = yield* Effect.exit(compute.describeQuery(n.compiledCode))
           if (Exit.isSuccess(described)) {
             columns.set(n.uniqueId, described.value)
             ready.add(n.uniqueId)
@@ -224,7 +250,7 @@ export const bind = (
         tables.push(n)
       }
       if (tables.length === 0) continue
-      // One script per level; when it fails, one statement at a time says which model the engine refused.
+      // One script per batch; when it fails, one statement at a time says which model the engine refused.
       const script = yield* Effect.exit(compute.execute(tables.map(createSql).join(";\n")))
       for (const n of tables) {
         if (Exit.isSuccess(script)) {

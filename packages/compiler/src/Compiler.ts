@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import type * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
+import * as Queue from "effect/Queue"
 import * as Binder from "./Binder.ts"
 import * as Graph from "./Graph.ts"
 import { defaultTarget, type Target } from "./Jinja.ts"
@@ -100,16 +101,26 @@ export const compile = (
       } satisfies CompileResult
     }
     // The compile-time check runs beside the rendering and the manifest: the engine creates the sources while the
-    // models render, and binds the models (waiting on the engine between scripts) while the manifest is built and
-    // written to its temporary file; the manifest is put in place only when nothing failed.
+    // models render, binds each level of models as soon as it is rendered (while the tests render), and the rest
+    // while the manifest is built and written to its temporary file, which is put in place only when nothing failed.
     const compute = options.compute
     const target = { ...defaultTarget, ...options.target }
-    const setup = compute === undefined ? undefined : yield* Binder.setup(project, compute, target.database)
-    const built = yield* Graph.build(project, { target: options.target, vars: options.vars, env: options.env })
+    const batches = yield* Queue.unbounded<ReadonlyArray<Graph.Node> | undefined>()
     const binding =
       compute === undefined
         ? undefined
-        : yield* Effect.forkChild(Binder.bind(project, built.graph, compute, setup), { startImmediately: true })
+        : yield* Effect.forkChild(
+            Effect.flatMap(Binder.setup(project, compute, target.database), (setup) =>
+              Binder.bindBatches(project, compute, setup, Queue.take(batches)),
+            ),
+            { startImmediately: true },
+          )
+    const built = yield* Graph.build(
+      project,
+      { target: options.target, vars: options.vars, env: options.env },
+      { onNodes: compute === undefined ? undefined : (nodes) => Queue.offerUnsafe(batches, nodes) },
+    )
+    Queue.offerUnsafe(batches, undefined)
     const buildErrors = Diag.hasErrors(loaded.diagnostics) || Diag.hasErrors(built.diagnostics)
     const nodes = [...built.graph.nodes.values()]
     const models = nodes.filter((n) => n.resourceType === "model")

@@ -273,14 +273,41 @@ const genericTests = (
   return out
 }
 
+/** What the caller learns while the graph is being built. */
+export interface BuildHooks {
+  /**
+   * Called with the seeds first, then with the compiled models one DAG level at a time (a model's parents are in
+   * earlier calls), before the tests are rendered: a compile-time check can start on them meanwhile.
+   */
+  readonly onNodes?: ((nodes: ReadonlyArray<Node>) => void) | undefined
+}
+
+/** How many renders happen between two pauses of `build` (which let other fibers run). */
+const RENDERS_PER_STEP = 500
+
 /**
  * Builds the DAG of a loaded project. Never fails: template errors (E305/E306), undefined refs (E301) and sources
- * (E303) and cycles (E302) are diagnostics, and the nodes they concern have no compiled code.
+ * (E303) and cycles (E302) are diagnostics, and the nodes they concern have no compiled code. Models are rendered
+ * before tests, and the build yields to other fibers every few hundred renders.
  */
-export const build = (project: DbtProject, options: RenderOptions = {}): Effect.Effect<BuildResult> =>
-  Effect.sync(() => buildSync(project, options))
+export const build = (
+  project: DbtProject,
+  options: RenderOptions = {},
+  hooks: BuildHooks = {},
+): Effect.Effect<BuildResult> =>
+  Effect.suspend(() => {
+    const steps = buildSteps(project, options, hooks)
+    return Effect.gen(function* () {
+      let step = steps.next()
+      while (step.done !== true) {
+        yield* Effect.yieldNow
+        step = steps.next()
+      }
+      return step.value
+    })
+  })
 
-const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => {
+function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHooks): Generator<void, BuildResult> {
   const diagnostics: Array<Diagnostic> = []
   const target: Target = { ...defaultTarget, ...options.target }
   const display = (rel: string) => `${project.root}/${rel}`
@@ -371,9 +398,83 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
     })
   }
   pending.push(...genericTests(project, renderer.macroNames, byName, display, diagnostics))
+  hooks.onNodes?.([...mutable.values()])
+
+  // Models go through both passes before the tests: their pass 1 (every ref known), then their pass 2 level by
+  // level; then the tests' two passes. A node's rendering does not depend on when a test is rendered, so this
+  // gives what rendering everything in pass 1, then everything in pass 2, would.
+  const firstTest = pending.findIndex((p) => p.resourceType === "test")
+  const modelCount = firstTest === -1 ? pending.length : firstTest
+  const state = new Map<string, "visiting" | "done">()
+  const inCycle = new Set<string>()
+  const visit = (id: string, stack: Array<string>, order: Array<string>, report: boolean): void => {
+    const s = state.get(id)
+    if (s === "done") return
+    if (s === "visiting") {
+      const cycle = [...stack.slice(stack.indexOf(id)), id]
+      for (const c of cycle) inCycle.add(c)
+      if (!report) return
+      const first = mutable.get(id)
+      const names = cycle.map((c) => mutable.get(c)?.name ?? c)
+      diagnostics.push(
+        make("FLOE-E302", `models form a cycle: ${names.join(" → ")}`, {
+          file: first === undefined ? undefined : display(first.originalFilePath),
+          line: 1,
+          column: 1,
+        }),
+      )
+      return
+    }
+    state.set(id, "visiting")
+    for (const parent of mutable.get(id)?.dependsOn ?? []) {
+      if (mutable.has(parent)) visit(parent, [...stack, id], order, report)
+    }
+    state.set(id, "done")
+    if (!inCycle.has(id)) order.push(id)
+  }
+  const pendingById = new Map(pending.map((p) => [p.uniqueId, p]))
+  let reported = new Set<string>()
+  const ownSql = new Map<string, string>()
+  let renders = 0
+
+  /** Pass 2 for the models (outside cycles), a DAG level at a time, each level handed to `onNodes`. */
+  function* compileModels(): Generator<void> {
+    const modelOrder: Array<string> = []
+    for (const id of [...mutable.keys()].sort()) visit(id, [], modelOrder, false)
+    state.clear()
+    reported = new Set(diagnostics.map((d) => `${d.code}${d.message}`))
+    const levelOf = new Map<string, number>()
+    const levels: Array<Array<string>> = []
+    for (const id of modelOrder) {
+      if (mutable.get(id)?.resourceType !== "model") continue
+      let level = 0
+      for (const parent of mutable.get(id)?.dependsOn ?? []) {
+        const l = levelOf.get(parent)
+        if (l !== undefined) level = Math.max(level, l + 1)
+      }
+      levelOf.set(id, level)
+      const list = levels[level]
+      if (list === undefined) levels[level] = [id]
+      else list.push(id)
+    }
+    for (const ids of levels) {
+      for (const id of ids) {
+        compileNode(id)
+        if (++renders % RENDERS_PER_STEP === 0) yield
+      }
+      const compiled: Array<Node> = []
+      for (const id of ids) {
+        const n = mutable.get(id)
+        if (n !== undefined) compiled.push(n)
+      }
+      hooks.onNodes?.(compiled)
+      yield
+    }
+  }
 
   // Pass 1 (execute = false): config() calls, refs and sources.
-  for (const p of pending) {
+  for (const [index, p] of pending.entries()) {
+    if (index === modelCount) yield* compileModels()
     const r = renderer.render({
       name: p.name,
       resourceType: p.resourceType,
@@ -457,44 +558,28 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
       extraCtes: [],
       test: p.test,
     })
+    if (++renders % RENDERS_PER_STEP === 0) yield
   }
+
+  if (modelCount === pending.length) yield* compileModels()
 
   // Cycles: depth-first search; each cycle is reported once, at the node where it closes.
-  const state = new Map<string, "visiting" | "done">()
-  const inCycle = new Set<string>()
   const order: Array<string> = []
-  const visit = (id: string, stack: Array<string>): void => {
-    const s = state.get(id)
-    if (s === "done") return
-    if (s === "visiting") {
-      const cycle = [...stack.slice(stack.indexOf(id)), id]
-      for (const c of cycle) inCycle.add(c)
-      const first = mutable.get(id)
-      const names = cycle.map((c) => mutable.get(c)?.name ?? c)
-      diagnostics.push(
-        make("FLOE-E302", `models form a cycle: ${names.join(" → ")}`, {
-          file: first === undefined ? undefined : display(first.originalFilePath),
-          line: 1,
-          column: 1,
-        }),
-      )
-      return
-    }
-    state.set(id, "visiting")
-    for (const parent of mutable.get(id)?.dependsOn ?? []) if (mutable.has(parent)) visit(parent, [...stack, id])
-    state.set(id, "done")
-    if (!inCycle.has(id)) order.push(id)
-  }
-  for (const id of [...mutable.keys()].sort()) visit(id, [])
+  inCycle.clear()
+  for (const id of [...mutable.keys()].sort()) visit(id, [], order, true)
 
-  const pendingById = new Map(pending.map((p) => [p.uniqueId, p]))
-  const reported = new Set(diagnostics.map((d) => `${d.code}${d.message}`))
-  const ownSql = new Map<string, string>()
-  // Pass 2 (execute = true), parents first so ephemeral CTEs are compiled before their users.
+  // Pass 2 (execute = true) for the tests, in the same order.
+  reported = new Set(diagnostics.map((d) => `${d.code}${d.message}`))
   for (const id of order) {
+    if (pendingById.get(id)?.resourceType !== "test") continue
+    compileNode(id)
+    if (++renders % RENDERS_PER_STEP === 0) yield
+  }
+
+  function compileNode(id: string): void {
     const n = mutable.get(id)
     const p = pendingById.get(id)
-    if (n === undefined || p === undefined) continue
+    if (n === undefined || p === undefined) return
     const r = renderer.render({
       name: n.name,
       resourceType: p.resourceType,
@@ -511,7 +596,7 @@ const buildSync = (project: DbtProject, options: RenderOptions): BuildResult => 
     // Errors that only appear with execute = true (code behind `{% if execute %}`) are new; the rest were
     // reported by the parse pass.
     for (const d of r.diagnostics) if (!reported.has(`${d.code}${d.message}`)) diagnostics.push(d)
-    if (r.sql === undefined) continue
+    if (r.sql === undefined) return
     const ctes: Array<{ id: string; sql: string }> = []
     const seen = new Set<string>()
     const collect = (parentIds: ReadonlyArray<string>) => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { DuckDBCompute } from "@floe/compute-duckdb"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Compiler } from "../src/index.ts"
+import { Binder, Compiler, Graph, Project } from "../src/index.ts"
 
 const project = (files: Readonly<Record<string, string>>): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-bind-"))
@@ -63,6 +63,32 @@ describe("compile-time binding", () => {
       expect(errors[0]?.message).toMatch(/bad does not compile: Binder Error: .*no_such_column/)
       expect(r.counts.modelsBound).toBe(1)
       expect(r.columns.has("model.shop.child")).toBe(false)
+    }),
+  )
+
+  it.effect("binds a built graph directly the same way as during the compile", () =>
+    Effect.gen(function* () {
+      const dir = project({
+        "seeds/raw_orders.csv": "id,amount\n1,10.5\n",
+        "models/bad.sql": "select id, no_such_column from {{ ref('raw_orders') }}",
+        "models/child.sql": "select * from {{ ref('bad') }}",
+        "models/good.sql": "select id, amount from {{ ref('raw_orders') }}",
+        "models/gold.sql": "select g.id from {{ ref('good') }} g",
+      })
+      const viaCompile = yield* compileBound(dir)
+      const loaded = yield* Project.load(dir).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
+      if (loaded.project === undefined) throw new Error("no project")
+      const { graph } = yield* Graph.build(loaded.project)
+      const direct = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const compute = yield* DuckDBCompute.make({ database: "warehouse" })
+          return yield* Binder.bind(loaded.project as Project.DbtProject, graph, compute)
+        }),
+      )
+      expect(direct.bound).toBe(2)
+      expect(direct.bound).toBe(viaCompile.counts.modelsBound)
+      expect(direct.diagnostics.map((d) => d.code)).toEqual(["FLOE-E312"])
+      expect([...direct.columns.entries()].sort()).toEqual([...viaCompile.columns.entries()].sort())
     }),
   )
 
