@@ -70,7 +70,7 @@ export const storageFor = (
   config: Readonly<Record<string, string>> | undefined,
 ): Catalog.Properties | undefined => {
   const best = (credentials ?? [])
-    .filter((c) => location !== undefined && location.startsWith(c.prefix))
+    .filter((c) => location?.startsWith(c.prefix))
     .sort((a, b) => b.prefix.length - a.prefix.length)[0]
   if (best !== undefined) return { ...best.config }
   return config !== undefined && Object.keys(config).length > 0 ? { ...config } : undefined
