@@ -56,12 +56,17 @@ const patch = (name: "run" | "runAndReadAll") => {
 patch("run")
 
 const calls = new Map<string, { n: number; ms: number }>()
+// The runtime's phases around each model, from progress events and the Compute calls' start and end.
+const marks: Array<readonly [string, number]> = []
+const mark = (what: string) => marks.push([what, performance.now()])
 const timed =
   <A extends Array<unknown>, R, E>(name: string, f: (...a: A) => Effect.Effect<R, E>) =>
   (...a: A): Effect.Effect<R, E> =>
     Effect.suspend(() => {
       const t0 = performance.now()
+      mark(`${name}:start`)
       return f(...a).pipe(
+        Effect.tap(() => Effect.sync(() => mark(`${name}:end`))),
         Effect.ensuring(
           Effect.sync(() => {
             const e = calls.get(name) ?? { n: 0, ms: 0 }
@@ -124,6 +129,7 @@ const floor = async () => {
   return performance.now() - t0
 }
 
+let noLineage = process.env.NO_LINEAGE !== undefined
 const floe = async () => {
   const t0 = performance.now()
   const wrapped = Layer.effect(
@@ -142,10 +148,11 @@ const floe = async () => {
     }),
   )
   let started = 0
+  let returned = 0
   const result = await Effect.runPromise(
     Effect.gen(function* () {
       const emitter = yield* Lineage.makeEmitter()
-      return yield* Run.run({
+      const result = yield* Run.run({
         project: loaded.project,
         graph: loaded.graph,
         threads: 1,
@@ -153,12 +160,15 @@ const floe = async () => {
         namespace: "bench.run",
         productName: "bench_run",
         floeVersion: "0.0.0",
-        emitter: process.env.NO_LINEAGE ? undefined : emitter,
+        emitter: noLineage ? undefined : emitter,
         onProgress: (e) =>
           Effect.sync(() => {
             if (e._tag === "RunStarted") started = performance.now() - t0
+            if (e._tag === "NodeStarted" || e._tag === "NodeFinished") mark(e._tag)
           }),
       })
+      returned = performance.now()
+      return result
     }).pipe(
       Effect.scoped,
       Effect.provide(
@@ -171,7 +181,27 @@ const floe = async () => {
     ),
   )
   if (result.status !== "success") throw new Error("floe run failed")
-  return { ms: performance.now() - t0, started }
+  // pre: NodeStarted → the build's first Compute call; post: the last call's end → NodeFinished; gap: NodeFinished
+  // → the next NodeStarted; finish: the last NodeFinished → Run.run's return (run state, results, lineage flush);
+  // close: closing the database and the rest of the scope.
+  const phase = { pre: 0, post: 0, gap: 0, finish: 0, close: 0 }
+  let last: readonly [string, number] | undefined
+  let lastFinished = 0
+  for (const m of marks) {
+    if (last !== undefined) {
+      const d = m[1] - last[1]
+      if (last[0] === "NodeStarted" && m[0].endsWith(":start")) phase.pre += d
+      else if (last[0].endsWith(":end") && m[0] === "NodeFinished") phase.post += d
+      else if (last[0] === "NodeFinished" && m[0] === "NodeStarted") phase.gap += d
+    }
+    if (m[0] === "NodeFinished") lastFinished = m[1]
+    last = m
+  }
+  const end = performance.now()
+  phase.finish = returned - lastFinished
+  phase.close = end - returned
+  marks.length = 0
+  return { ms: end - t0, started, phase }
 }
 
 const table = (title: string, m: Map<string, { n: number; ms: number }>) => {
@@ -187,6 +217,7 @@ const table = (title: string, m: Map<string, { n: number; ms: number }>) => {
 }
 
 for (let i = 0; i < Number(opts.runs); i++) {
+  if (process.env.LINEAGE_AB) noLineage = i % 2 === 1
   stmts.clear()
   calls.clear()
   const h0 = process.hrtime.bigint() / 1000n
@@ -208,5 +239,6 @@ for (let i = 0; i < Number(opts.runs); i++) {
     `\n  floor outside statements: ${(f - a).toFixed(0)} ms; floe outside statements: ${(r.ms - b).toFixed(0)} ms`,
   )
   console.log(`  floe outside Compute calls: ${(r.ms - c).toFixed(0)} ms`)
+  console.log(`  floe phases (ms): ${JSON.stringify(Object.fromEntries(Object.entries(r.phase).map(([k, v]) => [k, Math.round(v)])))}`)
 }
 rmSync(dir, { recursive: true, force: true })

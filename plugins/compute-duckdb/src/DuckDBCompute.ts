@@ -81,9 +81,22 @@ const makeParents = async (dir: string): Promise<void> => {
     await mkdir(d).catch((e: NodeJS.ErrnoException) => (e.code === "EEXIST" ? undefined : Promise.reject(e)))
 }
 
+/**
+ * Runs statements and returns the rows of the last one as DuckDB values (strings, booleans, bigints), read from the
+ * materialised result synchronously: `runAndReadAll` fetches each chunk in another round trip to DuckDB's thread,
+ * which on small catalog results costs more than the query.
+ */
+const rowsOf = async (c: DuckDBConnection, sql: string): Promise<Array<Record<string, unknown>>> => {
+  const result = await c.run(sql)
+  const names = result.columnNames()
+  const rows: Array<Record<string, unknown>> = []
+  for (let i = 0; i < result.chunkCount; i++) rows.push(...result.getChunk(i).getRowObjects(names))
+  return rows
+}
+
 /** Runs a statement and returns the row count DuckDB reports for writes (its `Count` column), else 0. */
 const count = async (c: DuckDBConnection, sql: string): Promise<number> => {
-  const n = (await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.Count
+  const n = (await rowsOf(c, sql))[0]?.Count
   return typeof n === "bigint" ? Number(n) : typeof n === "number" ? n : 0
 }
 
@@ -189,17 +202,18 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     let isView = known === "view"
     if (known === undefined) {
       const views = (
-        await c.runAndReadAll(
+        await rowsOf(
+          c,
           `SELECT count(*) AS n FROM duckdb_views() WHERE database_name = ${
             relation.database ? literal(relation.database) : "current_database()"
           } AND schema_name = ${literal(relation.schema)} AND view_name = ${literal(relation.identifier)}`,
         )
-      ).getRowObjectsJS()[0]?.n
+      )[0]?.n
       isView = views !== undefined && Number(views) > 0
     }
     let cols: ReadonlyArray<Record<string, unknown>>
     try {
-      cols = (await c.runAndReadAll(columnsSql(relation))).getRowObjectsJS()
+      cols = await rowsOf(c, columnsSql(relation))
     } catch (e) {
       // No such table or view (a Catalog Error), or a view that no longer binds: it exists, without columns.
       if (isView) return { kind: "view", columns: [] }
@@ -257,14 +271,13 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       const gen = generation
       const journal: Array<readonly [Computed.Relation, "table" | "view" | undefined]> = []
       journals.add(journal)
-      return withConnection(async (c) =>
-        (
-          await c.runAndReadAll(
-            `SELECT current_database() AS db, NULL AS d, NULL AS s, NULL AS n, NULL AS k
-             UNION ALL SELECT NULL, database_name, schema_name, table_name, 'table' FROM duckdb_tables()
-             UNION ALL SELECT NULL, database_name, schema_name, view_name, 'view' FROM duckdb_views() WHERE NOT internal`,
-          )
-        ).getRowObjectsJS(),
+      return withConnection((c) =>
+        rowsOf(
+          c,
+          `SELECT current_database() AS db, NULL AS d, NULL AS s, NULL AS n, NULL AS k
+           UNION ALL SELECT NULL, database_name, schema_name, table_name, 'table' FROM duckdb_tables()
+           UNION ALL SELECT NULL, database_name, schema_name, view_name, 'view' FROM duckdb_views() WHERE NOT internal`,
+        ),
       ).pipe(
         Effect.map((rows) => {
           const db = String(rows.find((r) => r.db !== null)?.db ?? "")
@@ -362,11 +375,11 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
           if (kind === "view") {
             const drop = standing === "table" ? dropStatements(relation, "table") : []
             const batch = ["BEGIN TRANSACTION", ...drop, `CREATE OR REPLACE VIEW ${target} AS ${sql}`, ...describe]
-            columns = (await c.runAndReadAll(script(batch))).getRowObjectsJS()
+            columns = await rowsOf(c, script(batch))
           } else {
             const [aside = "", ...swap] = tableSwap(render, relation, sql, standing)
             rows = await count(c, script(["BEGIN TRANSACTION", aside]))
-            columns = (await c.runAndReadAll(script([...swap, ...describe]))).getRowObjectsJS()
+            columns = await rowsOf(c, script([...swap, ...describe]))
           }
           await c.run("COMMIT")
           if (describe.length > 0) justBuilt.set(target, { kind, columns: toColumns(columns) })
@@ -494,14 +507,17 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
         }>
         for (const entry of stats) {
           const name = entry.key.startsWith('"') ? entry.key.slice(1, -1).replaceAll('""', '"') : entry.key
+          const text = (k: string) => entry.value.find((x) => x.key === k)?.value ?? undefined
           const get = (k: string) => {
-            const v = entry.value.find((x) => x.key === k)?.value
-            return v === null || v === undefined ? undefined : Number(v)
+            const v = text(k)
+            return v === undefined ? undefined : Number(v)
           }
           columns[name] = {
             valueCount: get("num_values"),
             nullCount: get("null_count"),
             sizeBytes: get("column_size_bytes"),
+            min: text("min"),
+            max: text("max"),
           }
         }
         return {
