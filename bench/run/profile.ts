@@ -239,6 +239,8 @@ for (let i = 0; i < Number(opts.runs); i++) {
     `\n  floor outside statements: ${(f - a).toFixed(0)} ms; floe outside statements: ${(r.ms - b).toFixed(0)} ms`,
   )
   console.log(`  floe outside Compute calls: ${(r.ms - c).toFixed(0)} ms`)
-  console.log(`  floe phases (ms): ${JSON.stringify(Object.fromEntries(Object.entries(r.phase).map(([k, v]) => [k, Math.round(v)])))}`)
+  console.log(
+    `  floe phases (ms): ${JSON.stringify(Object.fromEntries(Object.entries(r.phase).map(([k, v]) => [k, Math.round(v)])))}`,
+  )
 }
 rmSync(dir, { recursive: true, force: true })
