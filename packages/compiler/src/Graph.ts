@@ -171,6 +171,7 @@ const genericTests = (
 ): Array<Pending> => {
   const out: Array<Pending> = []
   const seen = new Set<string>()
+  const dirsOf = new Map<string, ReadonlyArray<string>>()
   const add = (target: TestTarget, entry: TestEntry, column: ColumnProperties | undefined) => {
     const dot = entry.testName.indexOf(".")
     const namespace = dot === -1 ? null : entry.testName.slice(0, dot)
@@ -208,7 +209,12 @@ const genericTests = (
       return
     }
     seen.add(uniqueId)
-    const fqn = [project.name, ...resourceDirs(project, target.file), names.full]
+    let dirs = dirsOf.get(target.file)
+    if (dirs === undefined) {
+      dirs = resourceDirs(project, target.file)
+      dirsOf.set(target.file, dirs)
+    }
+    const fqn = [project.name, ...dirs, names.full]
     const entryConfig: Record<string, unknown> = { ...entry.config }
     if (names.short !== names.full && entryConfig["alias"] === undefined) entryConfig["alias"] = names.short
     const config = mergeConfig(

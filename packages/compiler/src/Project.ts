@@ -208,6 +208,8 @@ interface PropertiesSink {
   readonly diagnostics: Array<Diagnostic>
   readonly properties: Map<string, NodeProperties>
   readonly sources: Array<SourceTable>
+  /** The unique_ids in `sources`. */
+  readonly sourceIds: Set<string>
 }
 
 const parseTests = (
@@ -392,11 +394,12 @@ const parseSources = (
       const name = t["name"]
       const location = source.locate([...tat, "name"])
       const uniqueId = `source.${packageName}.${sourceName}.${name}`
-      if (sink.sources.some((x) => x.uniqueId === uniqueId)) {
+      if (sink.sourceIds.has(uniqueId)) {
         sink.diagnostics.push(make("FLOE-E307", `source table ${sourceName}.${name} is declared twice`, location))
         return
       }
       const tableConfig = asRecord(t["config"])
+      sink.sourceIds.add(uniqueId)
       sink.sources.push({
         uniqueId,
         sourceName,
@@ -674,7 +677,7 @@ export const load = Effect.fn("Project.load")(function* (dir: string, options: L
   const singularTests: Array<SqlFile> = []
   const macroFiles: Array<MacroFile> = []
   const docs: Array<DocDef> = []
-  const sink: PropertiesSink = { diagnostics, properties: new Map(), sources: [] }
+  const sink: PropertiesSink = { diagnostics, properties: new Map(), sources: [], sourceIds: new Set() }
   const yamlFiles: Array<{ rel: string; resourceRel: string }> = []
   const mdFiles = new Set<string>()
   const seenNames = new Map<string, string>()

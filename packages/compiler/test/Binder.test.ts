@@ -66,6 +66,27 @@ describe("compile-time binding", () => {
     }),
   )
 
+  it.effect("binds a wide level in two scripts side by side and still names the one model refused", () =>
+    Effect.gen(function* () {
+      const files: Record<string, string> = { "seeds/raw.csv": "id,amount\n1,10.5\n" }
+      for (let i = 0; i < 150; i++) {
+        files[`models/m_${String(i).padStart(3, "0")}.sql`] =
+          i === 120
+            ? "select id, missing_column from {{ ref('raw') }}"
+            : `select id, amount * ${i} as a from {{ ref('raw') }}`
+      }
+      files["models/top.sql"] = "select m.id from {{ ref('m_007') }} m join {{ ref('m_140') }} n using (id)"
+      const r = yield* compileBound(project(files))
+      const errors = r.diagnostics.filter((d) => d.severity === "error")
+      expect(errors.map((d) => d.message)).toEqual([
+        expect.stringMatching(/^model m_120 does not compile: Binder Error: .*missing_column/),
+      ])
+      expect(r.counts.modelsBound).toBe(150)
+      expect(r.columns.get("model.shop.m_149")?.map((c) => c.name)).toEqual(["id", "a"])
+      expect(r.columns.get("model.shop.top")?.map((c) => `${c.name} ${c.type}`)).toEqual(["id BIGINT"])
+    }),
+  )
+
   it.effect("binds a built graph directly the same way as during the compile", () =>
     Effect.gen(function* () {
       const dir = project({
