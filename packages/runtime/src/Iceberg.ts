@@ -360,8 +360,8 @@ export interface DataFile {
   readonly value_counts: ReadonlyArray<{ readonly key: number; readonly value: number }> | null
   readonly null_value_counts: ReadonlyArray<{ readonly key: number; readonly value: number }> | null
   readonly nan_value_counts: null
-  readonly lower_bounds: null
-  readonly upper_bounds: null
+  readonly lower_bounds: ReadonlyArray<{ readonly key: number; readonly value: Uint8Array }> | null
+  readonly upper_bounds: ReadonlyArray<{ readonly key: number; readonly value: Uint8Array }> | null
   readonly key_metadata: null
   readonly split_offsets: null
   readonly equality_ids: null
@@ -392,6 +392,78 @@ export interface ManifestFile {
   readonly deleted_rows_count: number
   readonly partitions: null
   readonly key_metadata: null
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Column bounds (the spec's single-value binary serialization)
+// ---------------------------------------------------------------------------------------------------------------
+
+const littleEndian = (value: bigint, bytes: 4 | 8): Uint8Array => {
+  const out = new Uint8Array(bytes)
+  const view = new DataView(out.buffer)
+  if (bytes === 4) view.setInt32(0, Number(value), true)
+  else view.setBigInt64(0, value, true)
+  return out
+}
+
+/** Two's-complement big-endian bytes of `value`, as few as hold it (the spec's decimal serialization). */
+const bigEndianMinimal = (value: bigint): Uint8Array => {
+  const bytes: Array<number> = []
+  let v = value
+  for (;;) {
+    const byte = Number(v & 0xffn)
+    bytes.unshift(byte)
+    v >>= 8n
+    const signClear = (byte & 0x80) === 0
+    if ((v === 0n && signClear) || (v === -1n && !signClear)) break
+  }
+  return Uint8Array.from(bytes)
+}
+
+const INT_MIN = -(2n ** 31n)
+const INT_MAX = 2n ** 31n - 1n
+const LONG_MIN = -(2n ** 63n)
+const LONG_MAX = 2n ** 63n - 1n
+/** Longer strings are left without bounds: an engine may have truncated its statistics. */
+const MAX_STRING_BOUND_BYTES = 64
+
+/**
+ * A column bound in Iceberg's single-value binary serialization, from the writer's text rendering of the value:
+ * int (4 bytes LE), long (8 bytes LE), date (days since 1970-01-01 as an int), decimal (the unscaled value,
+ * big-endian two's complement, minimal), boolean (one byte), string (UTF-8, up to 64 bytes). Undefined for other
+ * types or text that does not parse exactly: a missing bound is always safe, a wrong one is not.
+ */
+export const serializeBound = (type: PrimitiveType, text: string): Uint8Array | undefined => {
+  if (type === "int" || type === "long") {
+    if (!/^-?\d+$/.test(text)) return undefined
+    const v = BigInt(text)
+    if (type === "int") return v < INT_MIN || v > INT_MAX ? undefined : littleEndian(v, 4)
+    return v < LONG_MIN || v > LONG_MAX ? undefined : littleEndian(v, 8)
+  }
+  if (type === "boolean") {
+    if (text === "1" || text === "true") return Uint8Array.of(1)
+    if (text === "0" || text === "false") return Uint8Array.of(0)
+    return undefined
+  }
+  if (type === "date") {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text)
+    if (m === null) return undefined
+    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+    return new Date(ms).toISOString().slice(0, 10) === text ? littleEndian(BigInt(ms / 86_400_000), 4) : undefined
+  }
+  if (type === "string") {
+    const bytes = new TextEncoder().encode(text)
+    return bytes.length <= MAX_STRING_BOUND_BYTES ? bytes : undefined
+  }
+  const d = decimalOf(type)
+  if (d !== undefined) {
+    const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text)
+    if (m === null) return undefined
+    const fraction = m[3] ?? ""
+    if (fraction.length > d[1]) return undefined
+    return bigEndianMinimal(BigInt(`${m[1]}${m[2]}${fraction.padEnd(d[1], "0")}`))
+  }
+  return undefined
 }
 
 /** An Avro object container file: the records with the given writer schema and key-value metadata. */

@@ -391,6 +391,14 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
           })
           return out.length === 0 ? null : out
         }
+        const bounds = (pick: (s: Compute.ParquetColumnStats) => string | undefined) => {
+          const out = schema.fields.flatMap((f) => {
+            const text = written.columns[f.name] === undefined ? undefined : pick(written.columns[f.name] ?? {})
+            const value = text === undefined ? undefined : Iceberg.serializeBound(f.type, text)
+            return value === undefined ? [] : [{ key: f.id, value: Buffer.from(value) }]
+          })
+          return out.length === 0 ? null : out
+        }
         const addedEntry: Iceberg.ManifestEntry = {
           status: Iceberg.Status.ADDED,
           snapshot_id: snapshotId,
@@ -407,8 +415,8 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
             value_counts: stats((s) => s.valueCount),
             null_value_counts: stats((s) => s.nullCount),
             nan_value_counts: null,
-            lower_bounds: null,
-            upper_bounds: null,
+            lower_bounds: bounds((s) => s.min),
+            upper_bounds: bounds((s) => s.max),
             key_metadata: null,
             split_offsets: null,
             equality_ids: null,

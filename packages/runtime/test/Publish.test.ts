@@ -104,6 +104,19 @@ describe("publishing output ports as Iceberg v2 tables", () => {
         })
         expect(files).toHaveLength(1)
         expect(files[0]).toMatch(/\/sales\/gold\/shop\/customers\/data\/[^/]+\.parquet$/)
+        // Column metrics by field id: counts, and bounds in the spec's binary form that match the data.
+        const entry = manifest?.records[0]?.data_file
+        expect(entry?.value_counts).toEqual([1, 2, 3, 4].map((key) => ({ key, value: 3 })))
+        expect(entry?.null_value_counts).toEqual([1, 2, 3, 4].map((key) => ({ key, value: 0 })))
+        const bound = (list: Iceberg.DataFile["lower_bounds"] | undefined, key: number) =>
+          Buffer.from((list ?? []).find((b) => b.key === key)?.value ?? [])
+        const minmax = (yield* compute.query(
+          'SELECT min(customer_id) AS lo, max(customer_id) AS hi, min(note) AS nlo FROM "warehouse"."main"."customer_totals"',
+        ))[0]
+        expect(bound(entry?.lower_bounds, 1).readInt32LE()).toBe(minmax?.["lo"])
+        expect(bound(entry?.upper_bounds, 1).readInt32LE()).toBe(minmax?.["hi"])
+        expect(bound(entry?.lower_bounds, 4).toString("utf8")).toBe(minmax?.["nlo"])
+        expect(bound(entry?.lower_bounds, 3).length).toBeGreaterThan(0)
 
         // The Parquet file holds exactly the model's rows and columns, with the schema's field ids.
         expect(yield* difference(compute, '"warehouse"."main"."customer_totals"', files)).toEqual([0, 0])
@@ -361,6 +374,26 @@ describe("Iceberg schema rules", () => {
     expect(Iceberg.icebergType("INTEGER[]")).toBeUndefined()
     expect(Iceberg.icebergType("STRUCT(a INTEGER)")).toBeUndefined()
     expect(Iceberg.icebergType("INTERVAL")).toBeUndefined()
+  })
+
+  it("serialises bounds as the spec's single values, and leaves out what it cannot be sure of", () => {
+    const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString("hex"))
+    expect(hex(Iceberg.serializeBound("int", "-5"))).toBe("fbffffff")
+    expect(hex(Iceberg.serializeBound("long", "12345678901"))).toBe("351cdcdf02000000")
+    expect(hex(Iceberg.serializeBound("int", "2147483648"))).toBeUndefined()
+    expect(hex(Iceberg.serializeBound("date", "1969-12-31"))).toBe("ffffffff")
+    expect(hex(Iceberg.serializeBound("date", "2024-02-29"))).toBe("464d0000")
+    expect(hex(Iceberg.serializeBound("date", "2023-02-29"))).toBeUndefined()
+    expect(hex(Iceberg.serializeBound("decimal(12, 2)", "-1.05"))).toBe("97") // -105 in one byte
+    expect(hex(Iceberg.serializeBound("decimal(12, 2)", "-1.29"))).toBe("ff7f") // -129 needs two
+    expect(hex(Iceberg.serializeBound("decimal(12, 2)", "2.5"))).toBe("00fa")
+    expect(hex(Iceberg.serializeBound("decimal(12, 2)", "1.005"))).toBeUndefined()
+    expect(hex(Iceberg.serializeBound("decimal(38, 0)", "128"))).toBe("0080")
+    expect(hex(Iceberg.serializeBound("boolean", "1"))).toBe("01")
+    expect(hex(Iceberg.serializeBound("string", "héllo"))).toBe("68c3a96c6c6f")
+    expect(Iceberg.serializeBound("string", "x".repeat(65))).toBeUndefined()
+    expect(Iceberg.serializeBound("double", "1.5")).toBeUndefined()
+    expect(Iceberg.serializeBound("timestamp", "2024-01-01 00:00:00")).toBeUndefined()
   })
 
   it("allows exactly Iceberg's widenings", () => {

@@ -81,11 +81,17 @@ export interface ParquetWrite {
   readonly storage?: Readonly<Record<string, string>> | undefined
 }
 
-/** Per-column statistics of a written Parquet file, by column name. Counts only: bounds are engine-specific. */
+/**
+ * Per-column statistics of a written Parquet file, by column name. `min`/`max` are the engine's text rendering of
+ * the smallest and largest non-null values (e.g. `-1.05`, `2024-02-29`, `abc`; booleans `0`/`1`), only when they are
+ * exact (never truncated).
+ */
 export interface ParquetColumnStats {
   readonly valueCount?: number | undefined
   readonly nullCount?: number | undefined
   readonly sizeBytes?: number | undefined
+  readonly min?: string | undefined
+  readonly max?: string | undefined
 }
 
 /** What writing a Parquet file produced. */
