@@ -1,18 +1,18 @@
 // Compile speed: `floe compile` against `dataform compile` on the same synthetic graph of N = 2,000 models
 // (4,000 tests/assertions), and `floe compile` alone at N = 10,000 with peak memory. Every case is a fresh
 // process: wall time from spawn to exit, peak RSS from /usr/bin/time -v. The first run of a case is a warm-up
-// (OS file cache; Dataform installs @dataform/core into its cache on first use) and is not counted, except for
-// the slow `floe compile` CLI cases, which run once, with a time limit.
+// (OS file cache; Dataform installs @dataform/core into its cache on first use) and is not counted. Every floe run
+// is cold: the project's target/ and .floe/ (manifest, artifacts cache, embedded catalog) are deleted before it.
 // Targets: floe ≥ 10× faster than Dataform at 2,000; floe under 5 s at 10,000.
 //
 // The floe cases:
-//   floe compile                 the real CLI: renders, binds every model on a scratch in-memory DuckDB
-//                                (CREATE TABLE … AS SELECT … LIMIT 0, then describeRelation), writes the manifest
+//   floe compile                 the real CLI, all seven stages: renders, binds every model on a scratch in-memory
+//                                DuckDB (CREATE TABLE … AS SELECT … LIMIT 0), writes the manifest and the artifacts
 //   Compiler.compile, no binding  render, graph and manifest only (driver.ts)
-//   Compiler.compile, prepared    binding as the CLI does, but describeRelation answered by a prepared
-//                                `SELECT * FROM <relation>` instead of information_schema (driver.ts --bind-fast)
+//   Compiler.compile, binding     the dbt stage with binding, as the CLI runs it (driver.ts --bind)
 //
-// Run: pnpm --filter @floe/bench compile [--runs 5] [--dataform-runs 3] [--n 2000] [--big 10000] [--cli-limit 240]
+// Run: pnpm --filter @floe/bench compile [--runs 3] [--dataform-runs 3] [--n 2000] [--big 10000] [--cli-limit 240]
+//      [--skip-dataform <median s>] (reuse a Dataform median measured before instead of running it again)
 import { spawnSync } from "node:child_process"
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
@@ -23,11 +23,12 @@ import { makeGraph, writeDataform, writeDbt } from "./generate.ts"
 
 const { values: opts } = parseArgs({
   options: {
-    runs: { type: "string", default: "5" },
+    runs: { type: "string", default: "3" },
     "dataform-runs": { type: "string", default: "3" },
     n: { type: "string", default: "2000" },
     big: { type: "string", default: "10000" },
     "cli-limit": { type: "string", default: "240" },
+    "skip-dataform": { type: "string" },
     keep: { type: "boolean", default: false },
   },
 })
@@ -96,11 +97,14 @@ interface Case {
   readonly timeout: number
   /** Checks the output of the last run; returns what it found ("2000 models, 4000 tests"). */
   readonly check: () => string
+  /** Run before every run (the warm-up too): deletes what a previous run left. */
+  readonly before?: () => void
 }
 
 const measure = (c: Case, out: string): { row: Row; samples: Array<number>; median: number } => {
   process.stderr.write(`N=${c.n} ${c.label}:${c.warmUp ? " warm-up" : ""}`)
   const attempt = (): Sample | undefined | string => {
+    c.before?.()
     try {
       return once(c.args, out, c.timeout)
     } catch (e) {
@@ -171,8 +175,14 @@ const checkManifest = (dir: string, models: number) => () => {
   const nm = kinds.filter((k) => k === "model").length
   const nt = kinds.filter((k) => k === "test").length
   if (nm !== models || nt !== 2 * models) throw new Error(`manifest has ${nm} models and ${nt} tests`)
-  rmSync(join(dir, "target"), { recursive: true, force: true })
+  cold(dir)()
   return `${nm} models, ${nt} tests`
+}
+
+/** A cold start: no manifest, no artifacts (so no "unchanged, from cache"), no embedded catalog. */
+const cold = (dir: string) => () => {
+  rmSync(join(dir, "target"), { recursive: true, force: true })
+  rmSync(join(dir, ".floe"), { recursive: true, force: true })
 }
 
 /** Dataform's compiled graph holds N tables and 2N assertions, and no compilation errors. */
@@ -209,13 +219,14 @@ try {
     ...(hasCli
       ? [
           {
+            ...common,
             label: "floe compile (CLI; binds on DuckDB)",
             n: size,
             args: [floeBin, "compile", dir],
-            runs: 1,
-            warmUp: false,
+            runs,
             timeout: cliLimitMs,
             check: checkManifest(dir, size),
+            before: cold(dir),
           },
         ]
       : []),
@@ -226,29 +237,47 @@ try {
       args: [driver, dir],
       runs,
       check: checkManifest(dir, size),
+      before: cold(dir),
     },
     {
       ...common,
-      label: "Compiler.compile, binding via prepared describe",
+      label: "Compiler.compile, binding on DuckDB",
       n: size,
-      args: [driver, dir, "--bind-fast"],
-      runs: size > n ? 1 : Math.min(runs, 3),
+      args: [driver, dir, "--bind"],
+      runs,
       check: checkManifest(dir, size),
+      before: cold(dir),
     },
   ]
 
-  const df = measure(
-    {
-      ...common,
-      label: `dataform compile --json (core ${coreVersion})`,
-      n,
-      // Dataform gives up after 60 s by default; on a loaded machine it can take longer
-      args: [dataformBin, "compile", dfSmall, "--json", "--timeout", "20m"],
-      runs: dataformRuns,
-      check: checkDataform(dfOut, n),
-    },
-    dfOut,
-  )
+  const reused = opts["skip-dataform"] === undefined ? undefined : Number(opts["skip-dataform"]) * 1000
+  const df =
+    reused !== undefined
+      ? {
+          row: {
+            N: n,
+            case: `dataform compile --json (core ${coreVersion}), measured before`,
+            runs: 0,
+            "min s": "",
+            "median s": reused / 1000,
+            "peak RSS MiB": "",
+            output: "not run (--skip-dataform)",
+          },
+          samples: [],
+          median: reused,
+        }
+      : measure(
+          {
+            ...common,
+            label: `dataform compile --json (core ${coreVersion})`,
+            n,
+            // Dataform gives up after 60 s by default; on a loaded machine it can take longer
+            args: [dataformBin, "compile", dfSmall, "--json", "--timeout", "20m"],
+            runs: dataformRuns,
+            check: checkDataform(dfOut, n),
+          },
+          dfOut,
+        )
   const results = [...cases(n, dbtSmall), ...cases(big, dbtBig)].map((c) => ({ c, r: measure(c, log) }))
   const vsDataform = (median: number, size: number) => (size === n ? df.median / median : "")
   const rows: Array<Row> = [
