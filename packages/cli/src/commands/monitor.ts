@@ -28,7 +28,12 @@ import { renderInvalid } from "../Render.ts"
 /** The product's contract target and enforcement, or why there is none (no contract, or contracts are off). */
 export type Registration =
   | { readonly _tag: "Registered"; readonly target: Product.ProductOptions; readonly mode: Enforcement.Mode }
-  | { readonly _tag: "None"; readonly reason: string }
+  | {
+      readonly _tag: "None"
+      readonly reason: string
+      /** The effective contract's version even when enforcement is off (it still governs published tables). */
+      readonly contractVersion?: string | undefined
+    }
 
 /** Channels from the environment: the console (unless quiet) and FLOE_ALERT_WEBHOOK. */
 export const channels = (env: NodeJS.ProcessEnv, withConsole: boolean): ReadonlyArray<Alerts.Channel> => [
@@ -46,7 +51,10 @@ export const register = (
   Effect.gen(function* () {
     // The platform's enforcement mode and its check intervals/timeouts (a contract's customProperties still win).
     const { mode, overrides } = yield* Product.settings(product, dir)
-    if (mode === "off") return { _tag: "None", reason: "contract enforcement is off" } as const
+    if (mode === "off") {
+      const version = (yield* ContractStage.validate(dir, product)).contract?.version
+      return { _tag: "None", reason: "contract enforcement is off", contractVersion: version } as const
+    }
     if (compiled.graph === undefined) return { _tag: "None", reason: "the product did not compile" } as const
     // Without model columns: the contract as written and generated from the ports. Whether the tables match it is
     // what the schema check finds out, against the warehouse itself.
@@ -121,6 +129,7 @@ export const contractStage = (options: {
         results: [],
         violations: [],
         blocked: false,
+        contractVersion: reg.contractVersion,
         text: `  ${style.dim(c, `- skipped: ${reg.reason}`)}\n`,
       }
     }
