@@ -4,7 +4,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+// The OpenAPI-validating Iceberg REST test server of @floe/catalog-rest's own tests.
+import { start, type TestServer } from "../../../plugins/catalog-rest/test/rest-server.ts"
 import { capture } from "./support/capture.ts"
 
 const floeYaml = (ports: string, platform = "") => `apiVersion: floe.dev/v1
@@ -157,5 +159,51 @@ describe("floe catalog orphans", () => {
         }),
       ],
     })
+  })
+})
+
+describe("floe run with an Iceberg REST catalog", () => {
+  let server: TestServer | undefined
+  beforeAll(async () => {
+    server = await start({ warehouse: "lake", vend: { prefix: "memory://", config: { "s3.access-key-id": "vended" } } })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it("commits the port's table through the REST catalog, asking for vended credentials", async () => {
+    const dir = product(CUSTOMERS)
+    writeFileSync(
+      join(dir, "platform.yaml"),
+      `apiVersion: floe.dev/v1
+kind: Manifest
+metadata: {name: acme, version: "1.0.0", owner: platform@example.com}
+scope: enterprise
+plugins:
+  catalog: {type: rest, config: {uri: "${server?.uri}", warehouse: lake}}
+`,
+    )
+    writeFileSync(join(dir, "floe.yaml"), floeYaml(CUSTOMERS, "platform: {ref: platform.yaml}\n"))
+    const first = await capture(["run", dir, "--json"])
+    expect(first.code, first.stdout).toBe(0)
+    const created = JSON.parse(first.stdout).output_ports[0]
+    expect(created).toMatchObject({ status: "created", table: "sales.my_product.customers", total_records: 3 })
+    const second = JSON.parse((await capture(["run", dir, "--json"])).stdout).output_ports[0]
+    expect(second).toMatchObject({ status: "overwritten", total_records: 3 })
+    // The REST catalog holds the new metadata location; the embedded catalog was never created.
+    // Created by register, then committed under the namespace lease (register the lease, re-register the table
+    // with overwrite, drop the lease).
+    const ns = "/namespaces/sales%1Fmy_product"
+    expect(server?.requests.filter((r) => r.startsWith("POST ") && r.endsWith(`${ns}/register`))).toHaveLength(3)
+    expect(
+      server?.requests.filter((r) => r.startsWith("DELETE ") && r.endsWith(`${ns}/tables/__floe_lock`)),
+    ).toHaveLength(1)
+    expect(existsSync(join(dir, ".floe", "catalog.db"))).toBe(false)
+    expect(server?.delegations).toContain("vended-credentials")
+    expect(server?.rejected).toEqual([])
+    const metadata = JSON.parse(readFileSync(fileURLToPath(second.metadata_location), "utf8"))
+    expect(metadata["metadata-log"].map((m: { "metadata-file": string }) => m["metadata-file"])).toEqual([
+      created.metadata_location,
+    ])
   })
 })
