@@ -18,13 +18,14 @@ output_ports: ${ports}
 
 const CUSTOMERS = "[{name: customers, table: gold.my_product.customers}]"
 
-const product = (ports = CUSTOMERS, storage?: string): string => {
+/** A product with the ports given; with `plugins` (YAML lines under `plugins:`), a platform manifest choosing them. */
+const product = (ports = CUSTOMERS, plugins?: string): string => {
   const dir = mkdtempSync(join(tmpdir(), "floe-iceberg-cli-"))
   writeFileSync(
     join(dir, "floe.yaml"),
-    floeYaml(ports, storage === undefined ? "" : "platform: {ref: platform.yaml}\n"),
+    floeYaml(ports, plugins === undefined ? "" : "platform: {ref: platform.yaml}\n"),
   )
-  if (storage !== undefined) {
+  if (plugins !== undefined) {
     writeFileSync(
       join(dir, "platform.yaml"),
       `apiVersion: floe.dev/v1
@@ -32,7 +33,7 @@ kind: Manifest
 metadata: {name: acme, version: "1.0.0", owner: platform@example.com}
 scope: enterprise
 plugins:
-  storage: ${storage}
+  ${plugins}
 `,
     )
   }
@@ -111,18 +112,18 @@ describe("floe run: output ports as Iceberg tables", () => {
   })
 
   it("publishes nothing when the platform's storage is none, and refuses storage it does not have", async () => {
-    const none = product(CUSTOMERS, "{type: none}")
+    const none = product(CUSTOMERS, "storage: {type: none}")
     const r = await capture(["run", none])
     expect(r.code, r.stdout).toBe(0)
     expect(r.stdout).toContain("- output ports not published: plugins.storage is none")
     expect(existsSync(join(none, ".floe", "warehouse"))).toBe(false)
 
-    const s3 = product(CUSTOMERS, "{type: s3, config: {warehouse: 's3://bucket/wh'}}")
+    const s3 = product(CUSTOMERS, "storage: {type: s3, config: {warehouse: 's3://bucket/wh'}}")
     const refused = await capture(["run", s3])
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain("FLOE-E810: the platform chooses storage 's3' at 's3://bucket/wh'")
 
-    const local = product(CUSTOMERS, "{type: file, config: {warehouse: shared/wh}}")
+    const local = product(CUSTOMERS, "storage: {type: file, config: {warehouse: shared/wh}}")
     expect((await capture(["run", local])).code).toBe(0)
     expect(existsSync(join(local, "shared", "wh", "sales", "gold", "my_product", "customers", "metadata"))).toBe(true)
   })
@@ -172,18 +173,7 @@ describe("floe run with an Iceberg REST catalog", () => {
   })
 
   it("commits the port's table through the REST catalog, asking for vended credentials", async () => {
-    const dir = product(CUSTOMERS)
-    writeFileSync(
-      join(dir, "platform.yaml"),
-      `apiVersion: floe.dev/v1
-kind: Manifest
-metadata: {name: acme, version: "1.0.0", owner: platform@example.com}
-scope: enterprise
-plugins:
-  catalog: {type: rest, config: {uri: "${server?.uri}", warehouse: lake}}
-`,
-    )
-    writeFileSync(join(dir, "floe.yaml"), floeYaml(CUSTOMERS, "platform: {ref: platform.yaml}\n"))
+    const dir = product(CUSTOMERS, `catalog: {type: rest, config: {uri: "${server?.uri}", warehouse: lake}}`)
     const first = await capture(["run", dir, "--json"])
     expect(first.code, first.stdout).toBe(0)
     const created = JSON.parse(first.stdout).output_ports[0]
