@@ -31,8 +31,7 @@ export const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)
 
 /**
  * A throwaway in-memory DuckDB named like the warehouse, for compile-time binding. One worker thread: binding runs
- * thousands of tiny statements (empty tables), which a thread pool only slows down; the two connections still bind
- * two halves of a DAG level side by side.
+ * thousands of tiny statements (empty tables), which a thread pool only slows down.
  */
 export const scratchCompute = (): Effect.Effect<Compute.ComputeShape, Compute.ComputeError, Scope.Scope> =>
   DuckDBCompute.make({ database: WAREHOUSE_DATABASE, connections: 2, threads: 1 })

@@ -28,9 +28,6 @@ export interface BindResult {
   readonly unchecked: number
 }
 
-/** From how many tables a batch is split in two scripts run side by side. */
-const PARALLEL_FROM = 64
-
 const firstLine = (message: string): string => message.split("\n")[0] ?? message
 
 /** Sources being created on the engine ahead of `bind` (see `setup`). */
@@ -253,25 +250,17 @@ export const bindBatches = (
         tables.push(n)
       }
       if (tables.length === 0) continue
-      // A script per half of the batch, the halves on two connections at once (the models of one level do not read
-      // each other); when a script fails, one statement at a time says which model the engine refused.
-      const half = tables.length >= PARALLEL_FROM ? Math.ceil(tables.length / 2) : tables.length
-      const parts = half === tables.length ? [tables] : [tables.slice(0, half), tables.slice(half)]
-      const scripts = yield* Effect.forEach(
-        parts,
-        (part) => Effect.exit(compute.execute(part.map(createSql).join(";\n"))),
-        { concurrency: "unbounded" },
-      )
-      for (const [i, part] of parts.entries()) {
-        for (const n of part) {
-          if (scripts[i] !== undefined && Exit.isSuccess(scripts[i])) {
-            yield* learn(n)
-            continue
-          }
-          const created = yield* Effect.exit(compute.execute(createSql(n)))
-          if (Exit.isSuccess(created)) yield* learn(n)
-          else refused(n, messageOf(created))
+      // One script per batch (DuckDB runs catalog changes one at a time, so two connections do not bind faster);
+      // when it fails, one statement at a time says which model the engine refused.
+      const script = yield* Effect.exit(compute.execute(tables.map(createSql).join(";\n")))
+      for (const n of tables) {
+        if (Exit.isSuccess(script)) {
+          yield* learn(n)
+          continue
         }
+        const created = yield* Effect.exit(compute.execute(createSql(n)))
+        if (Exit.isSuccess(created)) yield* learn(n)
+        else refused(n, messageOf(created))
       }
     }
     // Every created table's columns in one query (the standard information_schema, so any engine answers it):

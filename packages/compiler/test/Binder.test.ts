@@ -66,7 +66,7 @@ describe("compile-time binding", () => {
     }),
   )
 
-  it.effect("binds a wide level in two scripts side by side and still names the one model refused", () =>
+  it.effect("binds a wide level in one script and still names the one model refused", () =>
     Effect.gen(function* () {
       const files: Record<string, string> = { "seeds/raw.csv": "id,amount\n1,10.5\n" }
       for (let i = 0; i < 150; i++) {
