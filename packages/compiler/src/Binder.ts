@@ -28,6 +28,8 @@ export interface BindResult {
   readonly unchecked: number
 }
 
+const literal = (s: string): string => `'${s.replaceAll("'", "''")}'`
+
 const firstLine = (message: string): string => message.split("\n")[0] ?? message
 
 /** Sources being created on the engine ahead of `bind` (see `setup`). */
@@ -266,9 +268,11 @@ export const bindBatches = (
     // Every created table's columns in one query (the standard information_schema, so any engine answers it):
     // one catalog scan instead of one lookup per model.
     if (created.length > 0) {
+      // only the schemas the models were created in (not the sources')
+      const modelSchemas = [...new Set(created.map((n) => n.schema))].map(literal).join(", ")
       const rows = yield* Effect.option(
         compute.query(
-          "SELECT table_catalog, table_schema, table_name, column_name, data_type FROM information_schema.columns ORDER BY table_catalog, table_schema, table_name, ordinal_position",
+          `SELECT table_catalog, table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_schema IN (${modelSchemas}) ORDER BY table_catalog, table_schema, table_name, ordinal_position`,
         ),
       )
       const found = new Map<string, Array<Compute.Column>>()

@@ -106,15 +106,15 @@ export const compile = (
     const compute = options.compute
     const target = { ...defaultTarget, ...options.target }
     const batches = yield* Queue.unbounded<ReadonlyArray<Graph.Node> | undefined>()
+    // The sources' schemas are made here (a few round trips); their tables are created by a script already
+    // running when `setup` returns, before the first model renders.
+    const setup = compute === undefined ? undefined : yield* Binder.setup(project, compute, target.database)
     const binding =
-      compute === undefined
+      compute === undefined || setup === undefined
         ? undefined
-        : yield* Effect.forkChild(
-            Effect.flatMap(Binder.setup(project, compute, target.database), (setup) =>
-              Binder.bindBatches(project, compute, setup, Queue.take(batches)),
-            ),
-            { startImmediately: true },
-          )
+        : yield* Effect.forkChild(Binder.bindBatches(project, compute, setup, Queue.take(batches)), {
+            startImmediately: true,
+          })
     const built = yield* Graph.build(
       project,
       { target: options.target, vars: options.vars, env: options.env },
