@@ -356,14 +356,6 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
     byName.set(m.name, uniqueId)
     pending.push({ uniqueId, resourceType: "model", ...m, baseConfig })
   }
-  for (const t of project.singularTests) {
-    pending.push({
-      uniqueId: `test.${project.name}.${t.name}`,
-      resourceType: "test",
-      ...t,
-      baseConfig: mergeConfig(TEST_CONFIG_DEFAULTS, fromProjectTree(project.testsConfig, t.fqn)),
-    })
-  }
 
   const nodes = new Map<string, Node>()
   const mutable = new Map<string, { -readonly [K in keyof Node]: Node[K] }>()
@@ -403,14 +395,12 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
       test: undefined,
     })
   }
-  pending.push(...genericTests(project, renderer.macroNames, byName, display, diagnostics))
   hooks.onNodes?.([...mutable.values()])
 
   // Models go through both passes before the tests: their pass 1 (every ref known), then their pass 2 level by
   // level; then the tests' two passes. A node's rendering does not depend on when a test is rendered, so this
   // gives what rendering everything in pass 1, then everything in pass 2, would.
-  const firstTest = pending.findIndex((p) => p.resourceType === "test")
-  const modelCount = firstTest === -1 ? pending.length : firstTest
+  const modelCount = pending.length
   const state = new Map<string, "visiting" | "done">()
   const inCycle = new Set<string>()
   const visit = (id: string, stack: Array<string>, order: Array<string>, report: boolean): void => {
@@ -438,7 +428,7 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
     state.set(id, "done")
     if (!inCycle.has(id)) order.push(id)
   }
-  const pendingById = new Map(pending.map((p) => [p.uniqueId, p]))
+  const pendingById = new Map<string, Pending>()
   let reported = new Set<string>()
   const ownSql = new Map<string, string>()
   let renders = 0
@@ -479,8 +469,27 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
   }
 
   // Pass 1 (execute = false): config() calls, refs and sources.
-  for (const [index, p] of pending.entries()) {
-    if (index === modelCount) yield* compileModels()
+  // The tests (singular, then generic: named here, once every model and seed is known) are added to `pending`
+  // once the models are compiled; the loop below goes on through them.
+  const addTests = () => {
+    for (const t of project.singularTests) {
+      pending.push({
+        uniqueId: `test.${project.name}.${t.name}`,
+        resourceType: "test",
+        ...t,
+        baseConfig: mergeConfig(TEST_CONFIG_DEFAULTS, fromProjectTree(project.testsConfig, t.fqn)),
+      })
+    }
+    pending.push(...genericTests(project, renderer.macroNames, byName, display, diagnostics))
+  }
+  if (modelCount === 0) {
+    yield* compileModels()
+    addTests()
+  }
+  for (let index = 0; index < pending.length; index++) {
+    const p = pending[index]
+    if (p === undefined) continue
+    pendingById.set(p.uniqueId, p)
     const r = renderer.render({
       name: p.name,
       resourceType: p.resourceType,
@@ -565,9 +574,11 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
       test: p.test,
     })
     if (++renders % RENDERS_PER_STEP === 0) yield
+    if (index === modelCount - 1) {
+      yield* compileModels()
+      addTests()
+    }
   }
-
-  if (modelCount === pending.length) yield* compileModels()
 
   // Cycles: depth-first search; each cycle is reported once, at the node where it closes.
   const order: Array<string> = []
