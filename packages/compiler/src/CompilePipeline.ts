@@ -67,13 +67,15 @@ const IGNORED_DIRS = new Set([".floe", "target", "node_modules", ".git", "dbt_pa
 
 /**
  * `sha256:` over every file of the product (paths and bytes, in path order; build outputs and dot-folders left
- * out), the resolved platform chain's digests, the vars and the Floe version: what the artifacts depend on.
+ * out), the resolved platform chain's digests, the vars and the Floe version: what the artifacts depend on. Also
+ * the bytes read, by absolute path, so the compile does not read them again.
  */
 const sourceHash = (dir: string, extra: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const hash = createHash("sha256")
+    const read = new Map<string, Uint8Array>()
     const entries = yield* fs
       .readDirectory(dir, { recursive: true })
       .pipe(Effect.orElseSucceed(() => [] as Array<string>))
@@ -93,10 +95,11 @@ const sourceHash = (dir: string, extra: ReadonlyArray<string>) =>
         const bytes = contents[i]
         if (bytes === undefined || bytes._tag === "None") continue // a directory, or unreadable: not a source
         hash.update(`${rel}\u0000`).update(bytes.value).update("\u0000")
+        read.set(path.join(dir, rel), bytes.value)
       }
     }
     for (const e of extra) hash.update(`${e}\u0000`)
-    return `sha256:${hash.digest("hex")}`
+    return { hash: `sha256:${hash.digest("hex")}`, read }
   })
 
 const pluginType = (platform: Platform.ResolvedPlatform, kind: "compute" | "orchestrator" | "catalog" | "lineage") =>
@@ -255,7 +258,7 @@ export const compile = (
     })
 
     // The cache: same sources, platform and options as the last successful compile → reuse its artifacts.
-    const hash = yield* sourceHash(productDir, [
+    const { hash, read } = yield* sourceHash(productDir, [
       ...platform.chain.map((e) => e.digest),
       JSON.stringify(options.vars ?? {}),
       options.floeVersion,
@@ -296,6 +299,7 @@ export const compile = (
       compute: options.compute,
       vars: options.vars,
       env: options.env,
+      files: read,
     })
     const contracts = yield* ContractStage.validate(productDir, product, ModelOutputs.fromCompile(compiled))
     const hasContractFile = yield* fs

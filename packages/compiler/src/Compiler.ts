@@ -35,6 +35,8 @@ export interface CompileOptions {
    * and `columns` holds each model's output columns. Without it, SQL is rendered but not checked.
    */
   readonly compute?: Compute.ComputeShape | undefined
+  /** Files already read, by absolute path (see Project.LoadOptions.files). */
+  readonly files?: ReadonlyMap<string, Uint8Array> | undefined
 }
 
 export interface CompileCounts {
@@ -87,7 +89,7 @@ export const compile = (
 ): Effect.Effect<CompileResult, PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const loaded = yield* Project.load(dir, { product: options.product })
+    const loaded = yield* Project.load(dir, { product: options.product, files: options.files })
     const project = loaded.project
     if (project === undefined) {
       return {

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
-import type * as Result from "effect/Result"
+import * as Result from "effect/Result"
 import * as BlockYaml from "./internal/blockYaml.ts"
 import { make } from "./internal/codes.ts"
 import { extractDocs, lineAt } from "./internal/jinja/runtime.ts"
@@ -164,6 +164,11 @@ export interface LoadResult {
 export interface LoadOptions {
   /** The product whose transforms make the implicit project when there is no dbt_project.yml. */
   readonly product?: DataProduct.DataProduct | undefined
+  /**
+   * Files the caller has just read (the compile pipeline, for its source hash), by absolute path: used instead of
+   * reading them again, so the project compiled is exactly the one hashed.
+   */
+  readonly files?: ReadonlyMap<string, Uint8Array> | undefined
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -447,11 +452,15 @@ interface Reader {
   readonly display: (rel: string) => string
 }
 
-const makeReader = (root: string, diagnostics: Array<Diagnostic>) =>
+const makeReader = (root: string, diagnostics: Array<Diagnostic>, known: ReadonlyMap<string, Uint8Array> = new Map()) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const abs = (rel: string) => path.join(root, rel)
+    const readBytes = (rel: string): Effect.Effect<Result.Result<Uint8Array, PlatformError>> => {
+      const bytes = known.get(abs(rel))
+      return bytes === undefined ? Effect.result(fs.readFile(abs(rel))) : Effect.succeed(Result.succeed(bytes))
+    }
     const reader: Reader = {
       display: abs,
       exists: (rel) => fs.exists(abs(rel)).pipe(Effect.orElseSucceed(() => false)),
@@ -461,14 +470,14 @@ const makeReader = (root: string, diagnostics: Array<Diagnostic>) =>
           Effect.orElseSucceed(() => []),
         ),
       prefetch: (rels) =>
-        Effect.forEach(rels, (rel) => Effect.result(fs.readFile(abs(rel))), { concurrency: READ_CONCURRENCY }).pipe(
+        Effect.forEach(rels, (rel) => readBytes(rel), { concurrency: READ_CONCURRENCY }).pipe(
           Effect.map(
             (results) => new Map(rels.map((rel, i) => [rel, results[i] as Result.Result<Uint8Array, PlatformError>])),
           ),
         ),
       read: (rel, prefetched) =>
         Effect.gen(function* () {
-          const bytes = prefetched?.get(rel) ?? (yield* Effect.result(fs.readFile(abs(rel))))
+          const bytes = prefetched?.get(rel) ?? (yield* readBytes(rel))
           if (bytes._tag === "Failure") {
             diagnostics.push(
               Diag.make("FLOE-E100", `${rel} cannot be read: ${bytes.failure.message}`, { file: abs(rel) }),
@@ -654,7 +663,7 @@ const macrosIn = (packageName: string, path: string, text: string): Array<MacroD
  */
 export const load = Effect.fn("Project.load")(function* (dir: string, options: LoadOptions = {}) {
   const diagnostics: Array<Diagnostic> = []
-  const reader = yield* makeReader(dir, diagnostics)
+  const reader = yield* makeReader(dir, diagnostics, options.files)
 
   let settings: ProjectSettings
   if (yield* reader.exists(PROJECT_FILE)) {
