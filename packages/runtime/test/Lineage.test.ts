@@ -67,6 +67,25 @@ describe("file transport", () => {
       )
     }).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))),
   )
+
+  it.effect("through the emitter: every event, in emit order, written by the time flush returns", () =>
+    Effect.gen(function* () {
+      const file = join(mkdtempSync(join(tmpdir(), "floe-lineage-")), "events.ndjson")
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const emitter = yield* Lineage.makeEmitter()
+          // queued faster than one append each can keep up with: the emitter hands them over in batches
+          for (let n = 0; n < 300; n++) yield* emitter.emit(event(n))
+          yield* emitter.flush()
+          const lines = readFileSync(file, "utf8").trimEnd().split("\n")
+          expect(lines.map((l) => (JSON.parse(l) as OpenLineage.RunEvent).job.name)).toEqual(
+            Array.from({ length: 300 }, (_, n) => `customer_360.model_${n}`),
+          )
+          expect(emitter.dropped()).toBe(0)
+        }),
+      ).pipe(Effect.provide(Lineage.layerFile(file)))
+    }).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))),
+  )
 })
 
 describe("HTTP transport", () => {
