@@ -117,20 +117,7 @@ const configOf = (config: Readonly<Record<string, unknown>>): Json => {
   return out
 }
 
-const common = (project: DbtProject, n: Node, createdAt: number) => ({
-  database: n.database,
-  schema: n.schema,
-  name: n.name,
-  resource_type: n.resourceType,
-  package_name: project.name,
-  path: n.path,
-  original_file_path: n.originalFilePath,
-  unique_id: n.uniqueId,
-  fqn: n.fqn,
-  alias: n.alias,
-  created_at: createdAt,
-})
-
+/** A node's JSON, built as one object with its keys in dbt's order (no intermediate copies: 30,000 nodes). */
 const nodeJson = (
   project: DbtProject,
   n: Node,
@@ -141,10 +128,20 @@ const nodeJson = (
   const props = n.resourceType === "test" ? undefined : project.properties.get(n.name)
   const description = props === undefined ? "" : renderDescription(props.description, docs)
   const config = configOf(n.config)
-  const shared = {
-    ...common(project, n, createdAt),
+  const out: Json = {
+    database: n.database,
+    schema: n.schema,
+    name: n.name,
+    resource_type: n.resourceType,
+    package_name: project.name,
+    path: n.path,
+    original_file_path: n.originalFilePath,
+    unique_id: n.uniqueId,
+    fqn: n.fqn,
+    alias: n.alias,
+    created_at: createdAt,
     checksum: checksums.get(n.uniqueId) ?? { name: "none", checksum: "" },
-    config,
+    config: n.resourceType === "seed" ? { delimiter: ",", column_types: {}, ...config } : config,
     tags: config["tags"],
     description,
     columns: props === undefined ? {} : columnsOf(props.columns, docs, project.name),
@@ -161,52 +158,44 @@ const nodeJson = (
     doc_blocks: props === undefined ? [] : docBlocks(props.description, project.name),
   }
   if (n.resourceType === "seed") {
-    return {
-      ...shared,
-      config: { delimiter: ",", column_types: {}, ...config },
-      root_path: project.root,
-      depends_on: { macros: [] },
-    }
+    out["root_path"] = project.root
+    out["depends_on"] = { macros: [] }
+    return out
   }
-  const compiled = {
-    language: "sql",
-    refs: n.refs.map((r) => ({ name: r.name, package: r.package, version: r.version })),
-    sources: n.sources.map(([s, t]) => [s, t]),
-    metrics: [],
-    functions: [],
-    depends_on: { macros: n.macros, nodes: n.dependsOn },
-    compiled_path:
-      n.compiledCode === undefined
-        ? null
-        : `target/compiled/${project.name}/${n.test === undefined ? n.originalFilePath : `${n.originalFilePath}/${n.path}`}`,
-    compiled: n.compiledCode !== undefined,
-    compiled_code: n.compiledCode ?? null,
-    extra_ctes_injected: n.compiledCode !== undefined,
-    extra_ctes: n.extraCtes.map((c) => ({ id: c.id, sql: c.sql })),
-    contract: { enforced: false, alias_types: true, checksum: null },
-  }
+  out["language"] = "sql"
+  out["refs"] = n.refs.map((r) => ({ name: r.name, package: r.package, version: r.version }))
+  out["sources"] = n.sources.map(([s, t]) => [s, t])
+  out["metrics"] = []
+  out["functions"] = []
+  out["depends_on"] = { macros: n.macros, nodes: n.dependsOn }
+  out["compiled_path"] =
+    n.compiledCode === undefined
+      ? null
+      : `target/compiled/${project.name}/${n.test === undefined ? n.originalFilePath : `${n.originalFilePath}/${n.path}`}`
+  out["compiled"] = n.compiledCode !== undefined
+  out["compiled_code"] = n.compiledCode ?? null
+  out["extra_ctes_injected"] = n.compiledCode !== undefined
+  out["extra_ctes"] = n.extraCtes.map((c) => ({ id: c.id, sql: c.sql }))
+  out["contract"] = { enforced: false, alias_types: true, checksum: null }
   if (n.resourceType === "model") {
-    return {
-      ...shared,
-      ...compiled,
-      access: "protected",
-      constraints: [],
-      version: null,
-      latest_version: null,
-      deprecation_date: null,
-      primary_key: [],
-      time_spine: null,
+    out["access"] = "protected"
+    out["constraints"] = []
+    out["version"] = null
+    out["latest_version"] = null
+    out["deprecation_date"] = null
+    out["primary_key"] = []
+    out["time_spine"] = null
+  } else if (n.test !== undefined) {
+    out["column_name"] = n.test.columnName
+    out["file_key_name"] = n.test.fileKeyName
+    out["attached_node"] = n.test.attachedNode
+    out["test_metadata"] = {
+      name: n.test.metadata.name,
+      kwargs: n.test.metadata.kwargs,
+      namespace: n.test.metadata.namespace,
     }
   }
-  if (n.test === undefined) return { ...shared, ...compiled }
-  return {
-    ...shared,
-    ...compiled,
-    column_name: n.test.columnName,
-    file_key_name: n.test.fileKeyName,
-    attached_node: n.test.attachedNode,
-    test_metadata: { name: n.test.metadata.name, kwargs: n.test.metadata.kwargs, namespace: n.test.metadata.namespace },
-  }
+  return out
 }
 
 /**
