@@ -151,7 +151,14 @@ describe("Manifest.make", () => {
         yield* Manifest.write(file, m)
         yield* Manifest.write(file, m)
         expect(readdirSync(join(dir, "target"))).toEqual(["manifest.json"])
-        expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(JSON.parse(JSON.stringify(m)))
+        // written a piece at a time, the text is exactly JSON.stringify's
+        expect(readFileSync(file, "utf8")).toBe(JSON.stringify(m))
+        expect([...Manifest.jsonChunks(m)].join("")).toBe(JSON.stringify(m))
+        // a staged manifest that is discarded leaves the previous one in place
+        const staged = yield* Manifest.stage(file, { ...m, metadata: { ...m.metadata, invocation_id: "other" } })
+        yield* staged.discard
+        expect(readdirSync(join(dir, "target"))).toEqual(["manifest.json"])
+        expect(readFileSync(file, "utf8")).toBe(JSON.stringify(m))
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
