@@ -26,6 +26,10 @@ const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)
 const stmts = new Map<string, { n: number; ms: number }>()
 const kindOf = (sql: string): string => {
   const s = sql.trim().replace(/\s+/g, " ")
+  if (/^BEGIN TRANSACTION ; (DROP TABLE IF EXISTS .* ; )?CREATE OR REPLACE VIEW/i.test(s))
+    return "batch: BEGIN+VIEW+columns"
+  if (/^BEGIN TRANSACTION ; CREATE OR REPLACE TABLE/i.test(s)) return "batch: BEGIN+TABLE aside"
+  if (/^(DROP .* ; )?ALTER TABLE .* ; SELECT .*pragma_table_info/i.test(s)) return "batch: swap+columns"
   if (/^SELECT .*pragma_table_info/i.test(s)) return "pragma_table_info"
   if (/duckdb_views\(\)/i.test(s)) return "duckdb_views()"
   if (/^CREATE OR REPLACE VIEW/i.test(s)) return "CREATE VIEW"
@@ -230,7 +234,7 @@ for (let i = 0; i < Number(opts.runs); i++) {
   for (const [k, v] of floeStmts) stmts.set(k, v)
   if (process.env.PROFILE_WINDOW) console.log(`window ${h0} ${process.hrtime.bigint() / 1000n}`)
   console.log(
-    `\n=== run ${i}: floor ${f.toFixed(0)} ms, floe ${r.ms.toFixed(0)} ms (RunStarted at ${r.started.toFixed(0)})`,
+    `\n=== run ${i}${noLineage ? " (no lineage)" : ""}: floor ${f.toFixed(0)} ms, floe ${r.ms.toFixed(0)} ms (RunStarted at ${r.started.toFixed(0)})`,
   )
   const a = table("floor statements", floorStmts)
   const b = table("floe statements", stmts)

@@ -8,8 +8,10 @@ import { Compute, OpenLineage } from "@floe/spec"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
+import * as Semaphore from "effect/Semaphore"
 import type { Emitter } from "./Lineage.ts"
 import * as RunResults from "./RunResults.ts"
 import * as RunState from "./RunState.ts"
@@ -158,6 +160,12 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
   yield* progress({ _tag: "RunStarted", runId, models: buildable.length, tests: tests.length })
 
   const nodeOutcomes = new Map<string, NodeOutcome>()
+  // A node's COMPLETE event carries the built relation's columns (the schema facet). They are read, and the event
+  // emitted, by a fiber of its own, one at a time on another connection while the next models build: that catalog
+  // read (~1 ms a model, more for a view, which DuckDB binds again) stays off the run's critical path. The run's
+  // own closing event waits for all of them.
+  const completions: Array<Fiber.Fiber<void>> = []
+  const describing = yield* Semaphore.make(1)
   const ensuredSchemas = new Set<string>()
   const testOutcomes = new Map<string, TestOutcome>()
 
@@ -259,33 +267,36 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
       if (Exit.isSuccess(exit)) {
         const outcome: NodeOutcome = { ...base, status: "success", rows: exit.value.rows, message: undefined }
         nodeOutcomes.set(id, outcome)
-        const described =
-          materialized === "ephemeral" ? undefined : yield* Effect.option(compute.describeRelation(relation))
-        const columns = described?._tag === "Some" ? (described.value?.columns ?? []) : []
-        yield* emit(
-          event("COMPLETE", t1, jobName, nodeRunId, {
-            run: { runId: nodeRunId, facets: { parent: parentFacet } },
-            job: { namespace: options.namespace, name: jobName, facets: jobFacets },
-            inputs,
-            outputs:
-              materialized === "ephemeral"
-                ? []
-                : [
-                    {
-                      namespace: datasetNamespace,
-                      name: datasetName(n),
-                      facets: { schema: OpenLineage.facet.schema(producer, columns) },
-                      ...(exit.value.rows === undefined
-                        ? {}
-                        : {
-                            outputFacets: {
-                              outputStatistics: OpenLineage.facet.outputStatistics(producer, exit.value.rows),
-                            },
-                          }),
-                    },
-                  ],
-          }),
-        )
+        const complete = Effect.gen(function* () {
+          const described =
+            materialized === "ephemeral" ? undefined : yield* Effect.option(compute.describeRelation(relation))
+          const columns = described?._tag === "Some" ? (described.value?.columns ?? []) : []
+          yield* emit(
+            event("COMPLETE", t1, jobName, nodeRunId, {
+              run: { runId: nodeRunId, facets: { parent: parentFacet } },
+              job: { namespace: options.namespace, name: jobName, facets: jobFacets },
+              inputs,
+              outputs:
+                materialized === "ephemeral"
+                  ? []
+                  : [
+                      {
+                        namespace: datasetNamespace,
+                        name: datasetName(n),
+                        facets: { schema: OpenLineage.facet.schema(producer, columns) },
+                        ...(exit.value.rows === undefined
+                          ? {}
+                          : {
+                              outputFacets: {
+                                outputStatistics: OpenLineage.facet.outputStatistics(producer, exit.value.rows),
+                              },
+                            }),
+                      },
+                    ],
+            }),
+          )
+        })
+        completions.push(yield* Effect.forkDetach(describing.withPermits(1)(complete)))
         yield* progress({ _tag: "NodeFinished", outcome })
         return { result: outcome, blocksChildren: false }
       }
@@ -447,6 +458,7 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
 
   const finish = (status: Result["status"]) =>
     Effect.gen(function* () {
+      yield* Fiber.awaitAll(completions)
       const endMs = yield* Clock.currentTimeMillis
       const result: Result = {
         runId,

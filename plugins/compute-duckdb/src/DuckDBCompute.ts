@@ -223,18 +223,14 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     return { kind: isView ? "view" : "table", columns: toColumns(cols) }
   }
 
-  /** The columns of a table or view, as `describeOn` reads them (and a build reads them in its last batch). */
   const columnsSql = (relation: Computed.Relation) =>
     `SELECT name, type, "notnull" FROM pragma_table_info(${literal(render(relation))}) ORDER BY cid`
   const toColumns = (rows: ReadonlyArray<Record<string, unknown>>): ReadonlyArray<Computed.Column> =>
     rows.map((r) => ({ name: String(r.name), type: String(r.type), nullable: r.notnull !== true }))
 
-  // What a materialisation just built, described on its own connection inside its transaction, kept for the one
-  // describeRelation that follows it (the runtime's, for lineage) and forgotten on any other statement.
-  const justBuilt = new Map<string, Computed.RelationInfo | undefined>()
+  /** Runs a statement this adapter cannot follow: what it knows of the catalog is forgotten first. */
   const forget = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.suspend(() => {
-      justBuilt.clear()
       forgetCatalog()
       return effect
     })
@@ -302,22 +298,12 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       )
     })
 
-  const describeRelation: Computed.ComputeShape["describeRelation"] = (relation) =>
-    Effect.suspend(() => {
-      const key = render(relation)
-      if (justBuilt.has(key)) {
-        const info = justBuilt.get(key)
-        justBuilt.delete(key)
-        return Effect.succeed(info)
-      }
-      return describeFresh(relation)
-    })
-
   /**
-   * Always from the catalog: what a statement is about to change must not come from `justBuilt`. (What kind stands
-   * there, when this adapter knows, spares the view lookup.)
+   * From the catalog; what kind stands there, when this adapter knows, spares the view lookup, and a name it knows
+   * to be free is not looked up at all. (Builds no longer describe what they built: the runtime reads the columns
+   * for its lineage event on another connection while the next model builds, off the run's critical path.)
    */
-  const describeFresh = (relation: Computed.Relation) =>
+  const describeRelation: Computed.ComputeShape["describeRelation"] = (relation) =>
     Effect.suspend(() => {
       if (standing !== undefined && !standing.has(keyOf(relation))) return Effect.succeed(undefined)
       const known = standing?.get(keyOf(relation))
@@ -345,12 +331,10 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
         : []
 
   /**
-   * Builds `relation` in one transaction on one connection in as few round trips as DuckDB allows, reading its
-   * columns (for the `describeRelation` that follows) inside the same transaction:
-   * - a view: BEGIN, the drop of a table standing there, CREATE OR REPLACE VIEW and the column read in one batch,
-   *   then COMMIT;
+   * Builds `relation` in one transaction on one connection in as few round trips as DuckDB allows:
+   * - a view: BEGIN, the drop of a table standing there, CREATE OR REPLACE VIEW and COMMIT in one batch;
    * - a table: BEGIN and the build aside in one batch (the last statement's count is the table's rows), the swap
-   *   (drop, rename) and the column read in a second, then COMMIT.
+   *   (drop, rename) and COMMIT in a second.
    * Statements are joined by a line break and `;`, so a trailing line comment in the model's SQL ends with its
    * line. On failure or interruption the transaction rolls back — what stood there stays — and what this adapter
    * knows of the catalog is forgotten (after a failed COMMIT it cannot know).
@@ -363,26 +347,17 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
   ): Effect.Effect<{ readonly rows: number | undefined }, Computed.ComputeError> => {
     const target = render(relation)
     const script = (statements: ReadonlyArray<string>) => statements.join("\n;\n")
-    // pragma_table_info cannot parse a name with a double quote in it: such a relation is not described here.
-    const describe = [relation.database, relation.schema, relation.identifier].some((p) => p?.includes('"'))
-      ? []
-      : [columnsSql(relation)]
     return withConnection(
       async (c) => {
         try {
-          let rows: number | undefined
-          let columns: ReadonlyArray<Record<string, unknown>>
           if (kind === "view") {
             const drop = standing === "table" ? dropStatements(relation, "table") : []
-            const batch = ["BEGIN TRANSACTION", ...drop, `CREATE OR REPLACE VIEW ${target} AS ${sql}`, ...describe]
-            columns = await rowsOf(c, script(batch))
-          } else {
-            const [aside = "", ...swap] = tableSwap(render, relation, sql, standing)
-            rows = await count(c, script(["BEGIN TRANSACTION", aside]))
-            columns = await rowsOf(c, script([...swap, ...describe]))
+            await c.run(script(["BEGIN TRANSACTION", ...drop, `CREATE OR REPLACE VIEW ${target} AS ${sql}`, "COMMIT"]))
+            return { rows: undefined }
           }
-          await c.run("COMMIT")
-          if (describe.length > 0) justBuilt.set(target, { kind, columns: toColumns(columns) })
+          const [aside = "", ...swap] = tableSwap(render, relation, sql, standing)
+          const rows = await count(c, script(["BEGIN TRANSACTION", aside]))
+          await c.run(script([...swap, "COMMIT"]))
           return { rows }
         } catch (e) {
           await c.run("ROLLBACK").catch(() => undefined)
@@ -401,13 +376,12 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
   const materialize: Computed.ComputeShape["materialize"] = (m: Computed.Materialization) =>
     Effect.gen(function* () {
       const target = render(m.relation)
-      justBuilt.delete(target)
       if (m.kind === "view") {
         yield* build(m.relation, "view", m.sql, yield* standingKind(m.relation))
         return { rows: undefined, action: "view" as const }
       }
       // An incremental model needs the existing table's columns; a table only needs to know what stands there.
-      const existing = m.kind === "incremental" ? yield* describeFresh(m.relation) : undefined
+      const existing = m.kind === "incremental" ? yield* describeRelation(m.relation) : undefined
       if (m.kind === "table" || existing === undefined || existing.kind === "view" || m.fullRefresh) {
         const standing = m.kind === "table" ? yield* standingKind(m.relation) : existing?.kind
         const { rows } = yield* build(m.relation, "table", m.sql, standing)
@@ -457,7 +431,6 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
 
   const loadCsv: Computed.ComputeShape["loadCsv"] = (load) =>
     Effect.gen(function* () {
-      justBuilt.delete(render(load.relation))
       const standing = yield* standingKind(load.relation)
       const args = [literal(load.file), "header = true", "auto_detect = true"]
       if (load.delimiter !== undefined) args.push(`delim = ${literal(load.delimiter)}`)
@@ -546,7 +519,6 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     },
     dropRelation: (relation) =>
       Effect.gen(function* () {
-        justBuilt.delete(render(relation))
         const existing = yield* standingKind(relation)
         if (existing === undefined) return
         yield* withConnection((c) => c.run(dropStatements(relation, existing)[0] ?? "").then(() => undefined)).pipe(
