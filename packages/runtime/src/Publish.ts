@@ -188,7 +188,13 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
         .readFile(p)
         .pipe(
           Effect.mapError((e) =>
-            fail(code("FLOE-E811", `cannot read ${uri}: ${e.message}`, "The table's files are missing or unreadable.")),
+            fail(
+              code(
+                "FLOE-E811",
+                `cannot read ${uri}: ${e.message}`,
+                "The catalog points at table files that are missing or unreadable (was the warehouse directory deleted?). Restore them, or remove the table's entry from the catalog so the next run creates the table again.",
+              ),
+            ),
           ),
         )
     })

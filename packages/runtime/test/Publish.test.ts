@@ -2,7 +2,7 @@
 // catalog commits them, and everything written is read back the way another engine would: table metadata against
 // the official REST OpenAPI `TableMetadata` schema, manifests and manifest lists as Avro with the spec's field ids,
 // data files through DuckDB's Parquet reader.
-import { readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
@@ -314,6 +314,19 @@ describe("publishing output ports as Iceberg v2 tables", () => {
       })
       expect(publications.customers?.status).toBe("overwritten")
       expect(seen).toContainEqual({ "s3.access-key-id": "key-for-customers" })
+    }).pipe(Effect.scoped, Effect.provide(platform)),
+  )
+
+  it.effect("a table whose files were deleted is a diagnostic that says how to recover, not a crash", () =>
+    Effect.gen(function* () {
+      const h = harness(SHOP)
+      const first = yield* runAndPublish(h)
+      rmSync(join(h.dir, ".floe", "warehouse"), { recursive: true })
+      const { publications } = yield* runAndPublish(h)
+      expect(publications.customers).toMatchObject({ status: "failed" })
+      expect(publications.customers?.diagnostics[0]).toMatchObject({ code: "FLOE-E811" })
+      expect(publications.customers?.diagnostics[0]?.hint).toContain("was the warehouse directory deleted?")
+      expect(catalogRow(h, "customers").metadata_location).toBe(first.publications.customers?.metadataLocation)
     }).pipe(Effect.scoped, Effect.provide(platform)),
   )
 
