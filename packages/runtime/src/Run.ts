@@ -296,7 +296,9 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
             }),
           )
         })
-        completions.push(yield* Effect.forkDetach(describing.withPermits(1)(complete)))
+        // Without an emitter nothing reads the columns: no event, no catalog read.
+        if (options.emitter !== undefined)
+          completions.push(yield* Effect.forkDetach(describing.withPermits(1)(complete)))
         yield* progress({ _tag: "NodeFinished", outcome })
         return { result: outcome, blocksChildren: false }
       }
