@@ -38,19 +38,43 @@ export interface Setup {
   readonly schemas: ReadonlySet<string>
   /** Completes with the unique_ids of the sources created as empty tables. */
   readonly sources: Effect.Effect<ReadonlySet<string>>
+  /** The sources left for later (not in `first`): their CREATE statements by unique_id, made when a model reads them. */
+  readonly later: ReadonlyMap<string, string>
 }
+
+/** One script for `statements`; when it fails, one at a time. Returns the ids created. */
+const createAll = (
+  compute: Compute.ComputeShape,
+  statements: ReadonlyArray<{ readonly id: string; readonly sql: string }>,
+) =>
+  Effect.gen(function* () {
+    const ready = new Set<string>()
+    if (statements.length === 0) return ready
+    const script = yield* Effect.exit(compute.execute(statements.map((x) => x.sql).join(";\n")))
+    for (const x of statements) {
+      if (Exit.isSuccess(script) || Exit.isSuccess(yield* Effect.exit(compute.execute(x.sql)))) ready.add(x.id)
+    }
+    return ready
+  })
 
 /**
  * Starts creating the project's sources with declared column types as empty tables (`database` is where a source
  * without its own database lives: the target's). Their schemas are made first; the tables are created by one
  * script on the engine, already submitted when this returns, so the caller can render the models meanwhile.
  * When the script fails, the sources are created one at a time, so one bad `data_type` leaves only that source
- * unchecked.
+ * unchecked. With `first`, only those sources are created now (the ones the models' SQL names); the others wait
+ * in `later` until a model reads one (`bindBatches` creates it then), so a source nothing reads costs nothing.
  */
-export const setup = (project: DbtProject, compute: Compute.ComputeShape, database: string): Effect.Effect<Setup> =>
+export const setup = (
+  project: DbtProject,
+  compute: Compute.ComputeShape,
+  database: string,
+  first?: ReadonlySet<string>,
+): Effect.Effect<Setup> =>
   Effect.gen(function* () {
     const schemas = new Set<string>()
     const statements: Array<{ readonly id: string; readonly sql: string }> = []
+    const later = new Map<string, string>()
     for (const src of project.sources) {
       if (src.columns.length === 0 || src.columns.some((c) => c.dataType === undefined)) continue
       const relation = { database: src.database ?? database, schema: src.schema, identifier: src.identifier }
@@ -60,21 +84,25 @@ export const setup = (project: DbtProject, compute: Compute.ComputeShape, databa
         yield* Effect.ignore(compute.ensureSchema(relation))
       }
       const cols = src.columns.map((c) => `${compute.quote(c.name)} ${c.dataType}`).join(", ")
-      statements.push({ id: src.uniqueId, sql: `CREATE TABLE IF NOT EXISTS ${compute.render(relation)} (${cols})` })
+      const sql = `CREATE TABLE IF NOT EXISTS ${compute.render(relation)} (${cols})`
+      if (first === undefined || first.has(src.uniqueId)) statements.push({ id: src.uniqueId, sql })
+      else later.set(src.uniqueId, sql)
     }
-    const create = Effect.gen(function* () {
-      const ready = new Set<string>()
-      if (statements.length === 0) return ready
-      const script = yield* Effect.exit(compute.execute(statements.map((x) => x.sql).join(";\n")))
-      for (const x of statements) {
-        if (Exit.isSuccess(script) || Exit.isSuccess(yield* Effect.exit(compute.execute(x.sql)))) ready.add(x.id)
-      }
-      return ready
-    })
     // Started now (up to the engine's first await), so the script runs while the caller's fiber is busy.
-    const fiber = yield* Effect.forkChild(create, { startImmediately: true })
-    return { schemas, sources: Fiber.join(fiber) }
+    const fiber = yield* Effect.forkChild(createAll(compute, statements), { startImmediately: true })
+    return { schemas, sources: Fiber.join(fiber), later }
   })
+
+/** The unique_ids of the sources a project's model files name in a literal `source('…', '…')` call. */
+export const sourcesNamed = (project: DbtProject): ReadonlySet<string> => {
+  const named = new Set<string>()
+  for (const m of project.models) {
+    for (const call of m.rawCode.matchAll(SOURCE_CALL)) named.add(`source.${project.name}.${call[2]}.${call[4]}`)
+  }
+  return named
+}
+
+const SOURCE_CALL = /source\s*\(\s*(['"])([^'"]+)\1\s*,\s*(['"])([^'"]+)\3/g
 
 /**
  * Binds the graph's seeds and models on `compute`. Never fails: a model the engine refuses is an E312 diagnostic
@@ -156,6 +184,7 @@ export const bindBatches = (
         yield* Effect.ignore(compute.ensureSchema(r))
       })
     const warnedSources = new Set<string>()
+    const waiting = new Map(started.later)
     let bound = 0
     let unchecked = 0
     const createSql = (n: Node) =>
@@ -214,6 +243,17 @@ export const bindBatches = (
       })
 
     for (let batch = yield* next; batch !== undefined; batch = yield* next) {
+      // Sources set aside by `setup` that this batch reads: created now, before the models are checked.
+      const needed: Array<{ id: string; sql: string }> = []
+      for (const n of batch) {
+        for (const p of n.dependsOn) {
+          const sql = waiting.get(p)
+          if (sql === undefined) continue
+          waiting.delete(p)
+          needed.push({ id: p, sql })
+        }
+      }
+      for (const id of yield* createAll(compute, needed)) ready.add(id)
       const tables: Array<Node> = []
       for (const n of batch) {
         if (n.resourceType === "seed") {

@@ -108,9 +108,13 @@ export const compile = (
     const compute = options.compute
     const target = { ...defaultTarget, ...options.target }
     const batches = yield* Queue.unbounded<ReadonlyArray<Graph.Node> | undefined>()
-    // The sources' schemas are made here (a few round trips); their tables are created by a script already
-    // running when `setup` returns, before the first model renders.
-    const setup = compute === undefined ? undefined : yield* Binder.setup(project, compute, target.database)
+    // The sources' schemas are made here (a few round trips); the tables of the sources the models name are
+    // created by a script already running when `setup` returns, before the first model renders (any other source
+    // is created when a model reads it).
+    const setup =
+      compute === undefined
+        ? undefined
+        : yield* Binder.setup(project, compute, target.database, Binder.sourcesNamed(project))
     const binding =
       compute === undefined || setup === undefined
         ? undefined

@@ -87,6 +87,31 @@ describe("compile-time binding", () => {
     }),
   )
 
+  it.effect("creates a source named only through a macro when a model reads it, and binds that model", () =>
+    Effect.gen(function* () {
+      const dir = project({
+        "models/sources.yml":
+          "version: 2\nsources:\n  - name: crm\n    tables:\n      - name: accounts\n        columns:\n          - {name: account_id, data_type: integer}\n      - name: unused\n        columns:\n          - {name: x, data_type: varchar}\n",
+        "macros/crm.sql": "{% macro crm(t) %}{{ source('crm', t) }}{% endmacro %}",
+        "models/direct.sql": "select account_id from {{ source('crm', 'accounts') }}",
+        "models/via_macro.sql": "select account_id * 2 as doubled from {{ crm('accounts') }}",
+      })
+      const r = yield* compileBound(dir)
+      expect(r.diagnostics.filter((d) => d.severity !== "info")).toEqual([])
+      expect(r.counts.modelsBound).toBe(2)
+      expect(r.columns.get("model.shop.via_macro")?.map((c) => `${c.name} ${c.type}`)).toEqual(["doubled INTEGER"])
+      const macroOnly = project({
+        "models/sources.yml":
+          "version: 2\nsources:\n  - name: crm\n    tables:\n      - name: accounts\n        columns:\n          - {name: account_id, data_type: integer}\n",
+        "macros/crm.sql": "{% macro crm(t) %}{{ source('crm', t) }}{% endmacro %}",
+        "models/via_macro.sql": "select account_id from {{ crm('accounts') }}",
+      })
+      const m = yield* compileBound(macroOnly)
+      expect(m.diagnostics).toEqual([])
+      expect(m.counts.modelsBound).toBe(1)
+    }),
+  )
+
   it.effect("binds a built graph directly the same way as during the compile", () =>
     Effect.gen(function* () {
       const dir = project({
