@@ -130,6 +130,7 @@ export const bind = (
     const levelOf = (n: Node): number => {
       const known = level.get(n.uniqueId)
       if (known !== undefined) return known
+      level.set(n.uniqueId, 0) // provisional, so a cycle in the graph ends the recursion
       let l = 0
       for (const p of n.dependsOn) {
         const parent = graph.nodes.get(p)

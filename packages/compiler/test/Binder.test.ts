@@ -132,6 +132,25 @@ describe("compile-time binding", () => {
         }),
       )
       expect(direct.bound).toBe(2)
+      // a graph with a cycle (E302) binds what it can without recursing forever
+      const cyclic = project({
+        "models/a.sql": "select * from {{ ref('b') }}",
+        "models/b.sql": "select * from {{ ref('a') }}",
+        "models/c.sql": "select * from {{ ref('a') }}",
+        "models/d.sql": "select 1 as id",
+      })
+      const cyclicLoaded = yield* Project.load(cyclic).pipe(
+        Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)),
+      )
+      if (cyclicLoaded.project === undefined) throw new Error("no project")
+      const cyclicGraph = yield* Graph.build(cyclicLoaded.project)
+      const cyclicBound = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const compute = yield* DuckDBCompute.make({ database: "warehouse" })
+          return yield* Binder.bind(cyclicLoaded.project as Project.DbtProject, cyclicGraph.graph, compute)
+        }),
+      )
+      expect(cyclicBound.bound).toBe(1)
       expect(direct.bound).toBe(viaCompile.counts.modelsBound)
       expect(direct.diagnostics.map((d) => d.code)).toEqual(["FLOE-E312"])
       expect([...direct.columns.entries()].sort()).toEqual([...viaCompile.columns.entries()].sort())
