@@ -8,12 +8,13 @@
 import { resolve } from "node:path"
 import type { Compiler, Platform } from "@floe/compiler"
 import { Identity } from "@floe/identity"
-import { Publish, type Run } from "@floe/runtime"
+import type { Lineage, Run } from "@floe/runtime"
+import { Publish } from "@floe/runtime"
 import { Catalog, type Compute, DataProduct, Diagnostic } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
-import { openCatalog } from "./Embedded.ts"
+import { CATALOG_FILE, openCatalog } from "./Embedded.ts"
 import { type Io, style } from "./Io.ts"
 import { renderDiagnostics } from "./Render.ts"
 
@@ -55,6 +56,23 @@ export const chooseWarehouse = (
       `the platform chooses storage '${choice.type}'${typeof configured === "string" ? ` at '${configured}'` : ""}; this host publishes to file (a local directory or file:// URI) or none`,
     ),
   }
+}
+
+/**
+ * The catalog as an OpenLineage dataset namespace, for the symlink from a table's location to its catalog name: the
+ * REST or PostgreSQL URI (without credentials), or `sqlite://` and the embedded catalog's path.
+ */
+export const catalogNamespace = (platform: Platform.ResolvedPlatform | undefined, dir: string): string => {
+  const uri = platform?.plugins.catalog?.config?.["uri"]
+  if (typeof uri !== "string" || uri.startsWith("sqlite:")) {
+    const file = typeof uri === "string" ? uri.replace(/^sqlite:(\/\/)?/, "") : CATALOG_FILE
+    return `sqlite://${resolve(dir, file)}`
+  }
+  const parsed = URL.parse(uri)
+  if (parsed === null) return uri
+  parsed.username = ""
+  parsed.password = ""
+  return parsed.href.replace(/\/$/, "")
 }
 
 const statusMark = (p: Publish.Publication, c: boolean): string =>
@@ -104,6 +122,8 @@ export const publishStage = (options: {
   readonly contractVersion: string | undefined
   readonly blocked: boolean
   readonly color: boolean
+  /** The run's lineage emitter: each published port becomes a child job of the product run. */
+  readonly emitter?: Lineage.Emitter | undefined
 }): Effect.Effect<PublishStageOutcome, never, Compute.Compute | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const ports = options.product.output_ports ?? []
@@ -148,6 +168,17 @@ export const publishStage = (options: {
           result: options.result,
           fullRefresh: options.fullRefresh,
           contractVersion: options.contractVersion,
+          ...(options.emitter === undefined
+            ? {}
+            : {
+                lineage: {
+                  emit: options.emitter.emit,
+                  namespace: DataProduct.productId(product),
+                  productName: product.metadata.name,
+                  parentRunId: options.result.runId,
+                  catalogNamespace: catalogNamespace(options.platform, options.dir),
+                },
+              }),
         }).pipe(Effect.provideService(Catalog.Catalog, catalog))
       }),
     ).pipe(Effect.result)

@@ -166,8 +166,11 @@ export const runPipeline = (options: RunPipelineOptions) => {
       contractVersion: contracts.contractVersion,
       blocked: contracts.blocked,
       color: c,
+      emitter,
     }).pipe(Effect.provideService(Compute.Compute, compute))
     out(publishing.text)
+    // The run flushed its own events; the contract checks' and the publish jobs' came after.
+    yield* emitter.flush()
     return { _tag: "Ran" as const, result, dropped: emitter.dropped(), contracts, publishing }
   }).pipe(
     Effect.scoped,

@@ -76,6 +76,28 @@ describe("floe run: output ports as Iceberg tables", () => {
     )
     const metadata = JSON.parse(readFileSync(fileURLToPath(row?.metadata_location ?? ""), "utf8"))
     expect(metadata.properties["floe.model"]).toBe("gold_customers")
+    // The publish is a child job of the product run in the lineage file, writing the table's location.
+    const events = readFileSync(join(dir, ".floe", "lineage", "events.ndjson"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+    const publish = events.filter((e) => e.job.name === "my-product.publish.customers")
+    expect(publish.map((e) => e.eventType)).toEqual(["START", "COMPLETE"])
+    expect(publish[1].outputs[0]).toMatchObject({
+      namespace: "file",
+      name: join(dir, ".floe", "warehouse", "sales", "gold", "my_product", "customers"),
+      facets: {
+        symlinks: {
+          identifiers: [
+            {
+              namespace: `sqlite://${join(dir, ".floe", "catalog.db")}`,
+              name: "sales.my_product.customers",
+              type: "TABLE",
+            },
+          ],
+        },
+      },
+    })
 
     const second = await capture(["run", dir, "--json"])
     expect(second.code, second.stdout).toBe(0)

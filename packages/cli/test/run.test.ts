@@ -93,9 +93,13 @@ describe("floe compile and floe run on the golden demo", () => {
     const events = readFileSync(join(dir, ".floe", "lineage", "events.ndjson"), "utf8")
       .trim()
       .split("\n")
-    // START and COMPLETE for the product and for each of the 10 seeds and models; no contract violation (the
-    // demo's freshness SLA is measured on the table's last successful build)
-    expect(events).toHaveLength(22)
+    // START and COMPLETE for the product, for each of the 10 seeds and models, and for publishing the output port
+    // as an Iceberg table; no contract violation (the demo's freshness SLA is measured on the table's last build)
+    expect(events).toHaveLength(24)
+    expect(events.slice(-2).map((e) => `${JSON.parse(e).job.name} ${JSON.parse(e).eventType}`)).toEqual([
+      "customer-360.publish.customers START",
+      "customer-360.publish.customers COMPLETE",
+    ])
     const [segments] = await query(
       dir,
       "select count(distinct value_segment) as n from warehouse.main.gold_customer_360",

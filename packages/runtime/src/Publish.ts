@@ -16,7 +16,7 @@
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { Graph } from "@floe/compiler"
 import { Models } from "@floe/contracts"
-import { Catalog, Compute, DataProduct, Diagnostic } from "@floe/spec"
+import { Catalog, Compute, DataProduct, Diagnostic, OpenLineage } from "@floe/spec"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -51,6 +51,23 @@ export interface PublishOptions {
   readonly contractVersion?: string | undefined
   /** Commit attempts on conflicting writers (default 5). */
   readonly maxAttempts?: number | undefined
+  /**
+   * OpenLineage: a job `{product}.publish.{port}` per published port, START then COMPLETE (or FAIL), reading the
+   * model's relation and writing the Iceberg table (its location, with the catalog name as a symlink), as a child of
+   * the product run. Absent: no events.
+   */
+  readonly lineage?: PublishLineage | undefined
+}
+
+export interface PublishLineage {
+  readonly emit: (event: OpenLineage.RunEvent) => Effect.Effect<void>
+  /** The job namespace (the product id) and the product run the events are children of. */
+  readonly namespace: string
+  readonly productName: string
+  readonly parentRunId: string
+  /** The catalog's dataset namespace for the symlink (e.g. the REST URI, `sqlite:///…/catalog.db`). */
+  readonly catalogNamespace: string
+  readonly producer?: string | undefined
 }
 
 export type PublicationStatus = "created" | "appended" | "overwritten" | "replaced" | "unchanged" | "skipped" | "failed"
@@ -67,6 +84,9 @@ export interface Publication {
   readonly totalRecords?: number | undefined
   readonly addedColumns?: ReadonlyArray<string> | undefined
   readonly widenedColumns?: ReadonlyArray<string> | undefined
+  /** The table's location and, once committed, its current schema. */
+  readonly location?: string | undefined
+  readonly schema?: ReadonlyArray<Iceberg.Field> | undefined
   /** Why it was skipped or failed. */
   readonly message?: string | undefined
   readonly diagnostics: ReadonlyArray<Diagnostic.Diagnostic>
@@ -620,6 +640,8 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
             totalRecords,
             addedColumns: evolution?.added ?? [],
             widenedColumns: evolution?.widened.map((w) => `${w.name} ${w.from} → ${w.to}`) ?? [],
+            location,
+            schema: schema.fields,
           }
         }
         if (attempt >= maxAttempts) {
@@ -647,8 +669,84 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
       ),
     )
 
+  /** Publishes one port and, with `lineage`, reports it as a child job of the product run. */
+  const publishWithLineage = (port: DataProduct.OutputPort) =>
+    Effect.gen(function* () {
+      const lineage = options.lineage
+      if (lineage === undefined) return yield* publishPort(port)
+      const started = yield* Clock.currentTimeMillis
+      const publication = yield* publishPort(port)
+      if (publication.status === "skipped" || publication.status === "unchanged") return publication
+      const ended = yield* Clock.currentTimeMillis
+      const producer = lineage.producer ?? OpenLineage.DEFAULT_PRODUCER
+      const runId = OpenLineage.uuidv7(started, crypto.getRandomValues(new Uint8Array(10)))
+      const node = [...options.graph.nodes.values()].find((n) => n.name === publication.model)
+      const location = publication.location ?? `${warehouse}/${portTable(options.product, port).path.join("/")}`
+      const job = {
+        namespace: lineage.namespace,
+        name: `${lineage.productName}.publish.${port.name}`,
+        facets: { jobType: OpenLineage.facet.jobType(producer, "PUBLISH") },
+      }
+      const inputs =
+        node === undefined
+          ? []
+          : [
+              {
+                namespace: `${compute.dialect}://${node.database}`,
+                name: `${node.database}.${node.schema}.${node.alias}`,
+              },
+            ]
+      const symlinks = OpenLineage.facet.symlinks(producer, [
+        { namespace: lineage.catalogNamespace, name: publication.table, type: "TABLE" },
+      ])
+      const dataset = { namespace: "file", name: location.startsWith("file://") ? fileURLToPath(location) : location }
+      const parent = OpenLineage.facet.parent(producer, {
+        runId: lineage.parentRunId,
+        namespace: lineage.namespace,
+        name: lineage.productName,
+      })
+      const event = (eventType: OpenLineage.EventType, ms: number, extra: Partial<OpenLineage.RunEvent>) =>
+        lineage.emit({
+          eventType,
+          eventTime: new Date(ms).toISOString(),
+          producer,
+          schemaURL: OpenLineage.RUN_EVENT_SCHEMA_URL,
+          run: { runId, facets: { parent } },
+          job,
+          inputs,
+          ...extra,
+        })
+      yield* event("START", started, { outputs: [dataset] })
+      if (publication.status === "failed") {
+        const message = publication.message ?? "the table could not be published"
+        yield* event("FAIL", ended, {
+          run: { runId, facets: { parent, errorMessage: OpenLineage.facet.errorMessage(producer, message, "Floe") } },
+          outputs: [dataset],
+        })
+      } else {
+        yield* event("COMPLETE", ended, {
+          outputs: [
+            {
+              ...dataset,
+              facets: {
+                schema: OpenLineage.facet.schema(
+                  producer,
+                  (publication.schema ?? []).map((f) => ({ name: f.name, type: f.type })),
+                ),
+                symlinks,
+              },
+              outputFacets: {
+                outputStatistics: OpenLineage.facet.outputStatistics(producer, publication.addedRecords ?? 0),
+              },
+            },
+          ],
+        })
+      }
+      return publication
+    })
+
   // Ports are independent tables: two at a time keeps both engine threads busy while the other waits on files.
-  return (yield* Effect.forEach(ports, publishPort, { concurrency: 2 })) as ReadonlyArray<Publication>
+  return (yield* Effect.forEach(ports, publishWithLineage, { concurrency: 2 })) as ReadonlyArray<Publication>
 })
 
 export interface OrphanTable {

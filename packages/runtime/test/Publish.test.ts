@@ -6,11 +6,12 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Catalog, Compute } from "@floe/spec"
+import { Catalog, Compute, type OpenLineage } from "@floe/spec"
 import { Ajv } from "ajv"
 import * as Effect from "effect/Effect"
 import { parse } from "yaml"
 import { Iceberg, Publish } from "../src/index.ts"
+import { validateEvent } from "./support/openlineage.ts"
 import { harness, writeProject } from "./support/project.ts"
 import {
   catalogRow,
@@ -314,6 +315,53 @@ describe("publishing output ports as Iceberg v2 tables", () => {
       })
       expect(publications.customers?.status).toBe("overwritten")
       expect(seen).toContainEqual({ "s3.access-key-id": "key-for-customers" })
+    }).pipe(Effect.scoped, Effect.provide(platform)),
+  )
+
+  it.effect("each published port is an OpenLineage job of the product run: model relation in, Iceberg table out", () =>
+    Effect.gen(function* () {
+      const h = harness(SHOP)
+      const events: Array<OpenLineage.RunEvent> = []
+      const { result, publications } = yield* runAndPublish(h, { events })
+      for (const e of events) expect(validateEvent(e), JSON.stringify(e)).toEqual([])
+      const customers = events.filter((e) => e.job.name === "shop.publish.customers")
+      expect(customers.map((e) => e.eventType)).toEqual(["START", "COMPLETE"])
+      const complete = customers[1]
+      expect(complete?.run.facets?.["parent"]).toMatchObject({ run: { runId: result.runId }, job: { name: "shop" } })
+      expect(complete?.inputs).toEqual([{ namespace: "duckdb://warehouse", name: "warehouse.main.customer_totals" }])
+      const out = complete?.outputs?.[0]
+      expect(out?.namespace).toBe("file")
+      expect(out?.name).toBe(join(h.dir, ".floe", "warehouse", "sales", "gold", "shop", "customers"))
+      expect(out?.facets?.["symlinks"]).toMatchObject({
+        identifiers: [{ name: "sales.shop.customers", type: "TABLE" }],
+      })
+      expect(out?.facets?.["schema"]).toMatchObject({
+        fields: [
+          { name: "customer_id", type: "int" },
+          { name: "orders", type: "long" },
+          { name: "total", type: "decimal(12, 2)" },
+          { name: "note", type: "string" },
+        ],
+      })
+      expect(out?.outputFacets?.["outputStatistics"]).toMatchObject({ rowCount: 3 })
+      expect(publications.customers?.location).toBe(`file://${out?.name}`)
+
+      // A port that fails to publish is a FAIL with the reason; an unchanged one is not reported at all.
+      writeProject(
+        {
+          "models/customer_totals.sql":
+            "{{ config(materialized='table') }}\nselect customer_id::varchar as customer_id from {{ ref('raw_orders') }}",
+        },
+        h.dir,
+      )
+      const again: Array<OpenLineage.RunEvent> = []
+      yield* runAndPublish(h, { events: again })
+      for (const e of again) expect(validateEvent(e), JSON.stringify(e)).toEqual([])
+      expect(again.map((e) => `${e.job.name} ${e.eventType}`)).toEqual([
+        "shop.publish.customers START",
+        "shop.publish.customers FAIL",
+      ])
+      expect(again[1]?.run.facets?.["errorMessage"]).toMatchObject({ message: expect.stringContaining("incompatible") })
     }).pipe(Effect.scoped, Effect.provide(platform)),
   )
 

@@ -59,6 +59,7 @@ export const FACET_SCHEMAS = {
   parent: facetUrl("1-2-0", "ParentRunFacet"),
   dataQualityAssertions: facetUrl("1-1-0", "DataQualityAssertionsDatasetFacet"),
   outputStatistics: facetUrl("1-0-2", "OutputStatisticsOutputDatasetFacet"),
+  symlinks: facetUrl("1-0-1", "SymlinksDatasetFacet"),
 } as const
 
 export interface SchemaField {
@@ -118,10 +119,16 @@ export const facet = {
     _schemaURL: FACET_SCHEMAS.dataQualityAssertions,
     assertions: assertions.map((a) => drop({ ...a })),
   }),
-  outputStatistics: (producer: string, rowCount: number): Facet => ({
+  outputStatistics: (producer: string, rowCount: number, size?: number, fileCount?: number): Facet =>
+    drop({ _producer: producer, _schemaURL: FACET_SCHEMAS.outputStatistics, rowCount, size, fileCount }),
+  /** Other names of the same dataset, e.g. an Iceberg table's catalog name beside its location. */
+  symlinks: (
+    producer: string,
+    identifiers: ReadonlyArray<{ readonly namespace: string; readonly name: string; readonly type: string }>,
+  ): Facet => ({
     _producer: producer,
-    _schemaURL: FACET_SCHEMAS.outputStatistics,
-    rowCount,
+    _schemaURL: FACET_SCHEMAS.symlinks,
+    identifiers: identifiers.map((i) => ({ namespace: i.namespace, name: i.name, type: i.type })),
   }),
 }
 

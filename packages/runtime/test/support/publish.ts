@@ -9,7 +9,7 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { SqlCatalog } from "@floe/catalog-sql"
 import { Graph, Project } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
-import { Catalog, Compute, type DataProduct } from "@floe/spec"
+import { Catalog, Compute, type DataProduct, type OpenLineage } from "@floe/spec"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -52,6 +52,8 @@ export const runAndPublish = (
     readonly wrapCompute?: (c: Compute.ComputeShape) => Compute.ComputeShape
     /** The catalog to publish to; the SQLite catalog at <dir>/.floe/catalog.db by default. */
     readonly catalog?: Effect.Effect<Catalog.CatalogShape, Catalog.CatalogError, Scope.Scope>
+    /** Collects the publish jobs' OpenLineage events. */
+    readonly events?: Array<OpenLineage.RunEvent>
   } = {},
 ) =>
   Effect.gen(function* () {
@@ -81,6 +83,17 @@ export const runAndPublish = (
       graph: built.graph,
       result,
       fullRefresh: options.fullRefresh ?? false,
+      ...(options.events === undefined
+        ? {}
+        : {
+            lineage: {
+              emit: (e: OpenLineage.RunEvent) => Effect.sync(() => void options.events?.push(e)),
+              namespace: "sales.shop",
+              productName: "shop",
+              parentRunId: result.runId,
+              catalogNamespace: `sqlite://${catalogFile(h)}`,
+            },
+          }),
     }).pipe(Effect.provideService(Compute.Compute, compute), Effect.provideService(Catalog.Catalog, catalog))
     return {
       result,
