@@ -410,15 +410,16 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
   const runBatch = (batch: TestBatch.Batch) =>
     Effect.gen(function* () {
       const t0 = yield* Clock.currentTimeMillis
-      const rows = yield* Effect.exit(compute.query(batch.sql))
+      const values = new Map<string, number>()
+      const { sql, branches } = yield* withoutProvenNotNull(batch, values)
+      const rows = sql === undefined ? Exit.succeed([]) : yield* Effect.exit(compute.query(sql))
       const t1 = yield* Clock.currentTimeMillis
       if (Exit.isFailure(rows)) {
         if (Exit.hasInterrupts(rows)) return yield* Effect.interrupt
         return yield* Effect.forEach(batch.members, (m) => runTest(m.uniqueId), { discard: true })
       }
-      const values = new Map<string, number>()
       for (const row of rows.value) {
-        const branch = batch.branches[Number(row["floe_branch"])] ?? []
+        const branch = branches[Number(row["floe_branch"])] ?? []
         const counts = row["floe_counts"]
         if (!Array.isArray(counts)) continue
         for (const [j, m] of branch.entries()) values.set(m.uniqueId, Number(counts[j]))
@@ -438,6 +439,45 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
         yield* recordTest(counted(n, failures, status, seconds))
       }
       yield* Effect.forEach(alone, runTest, { discard: true })
+    })
+
+  /**
+   * Whether a node is stored as a table (reading its statistics costs nothing; on a view, the row that carries them
+   * could cost the view's whole query).
+   */
+  const stored = (id: string) => {
+    const d = graph.nodes.get(id)
+    if (d === undefined) return false
+    if (d.resourceType === "seed") return true
+    return (
+      d.resourceType === "model" && (d.config["materialized"] === "table" || d.config["materialized"] === "incremental")
+    )
+  }
+
+  /**
+   * On DuckDB, the not_null members of a batch over a stored relation whose column statistics prove there is no
+   * NULL (see TestBatch.provesNoNull) get their exact count, 0, in `values`, and leave the statement: the shared
+   * scan then reads only the columns that may hold NULLs (most columns hold none, and reading them was most of the
+   * scan). Reading the statistics is one small query; if it fails, the batch runs whole.
+   */
+  const withoutProvenNotNull = (batch: TestBatch.Batch, values: Map<string, number>) =>
+    Effect.gen(function* () {
+      const whole = { sql: batch.sql as string | undefined, branches: batch.branches }
+      const checks = batch.members.filter((m) => m.kind === "not_null" && m.column !== undefined)
+      if (compute.dialect !== "duckdb" || checks.length === 0) return whole
+      if (!checks.every((m) => (graph.nodes.get(m.uniqueId)?.dependsOn ?? []).every(stored))) return whole
+      const read = yield* Effect.exit(compute.query(TestBatch.nullStatistics(batch.relation, checks)))
+      if (Exit.isFailure(read)) {
+        if (Exit.hasInterrupts(read)) return yield* Effect.interrupt
+        return whole
+      }
+      const statistics = read.value[0]?.["floe_stats"]
+      if (!Array.isArray(statistics)) return whole
+      const proven = new Set(checks.filter((_, i) => TestBatch.provesNoNull(statistics[i])))
+      if (proven.size === 0) return whole
+      for (const m of proven) values.set(m.uniqueId, 0)
+      const rest = batch.members.filter((m) => !proven.has(m))
+      return rest.length === 0 ? { sql: undefined, branches: [] } : TestBatch.statement(batch.relation, rest)
     })
 
   /** The test phase as units of work: fused batches (largest first), then the tests that run on their own. */

@@ -11,14 +11,19 @@
  * one branch over a shared scan of the relation and one branch per grouped test:
  * - not_null selects the rows where `c is null`; `count(c)` counts the rows where it is not, so
  *   `count(*) - count(c)` in the shared scan is exactly the failure count.
- * - accepted_values, unique and relationships get their own branch, `select count(*) from (<compiled SQL>)`, dbt's
- *   own `failures` expression verbatim; they share the statement (DuckDB runs the branches in parallel), not the
- *   scan. (accepted_values once joined the scan as a zero test, `count(*) filter (where c not in (list))`, but a
- *   per-row string comparison costs more than grouping a column of few values: on 100,000 rows, 7.9 ms for six
- *   columns against 2.9 ms for six grouped branches — and the grouped count is exact, where the zero test sent
- *   every failing test to run again on its own. Not `count(distinct c)` either: DuckDB's DISTINCT aggregate
+ * - accepted_values: dbt groups the column (`all_values`) and counts the groups whose value is not in the list. The
+ *   accepted_values tests of a relation share one branch that groups every tested column at once,
+ *   `group by grouping sets ((c1), (c2), …)`, and counts, per test, the groups of its own column's set
+ *   (`grouping(c) = 0`) whose value is `not in (list)` — dbt's groups (same GROUP BY, same collation) and dbt's
+ *   predicate on them, so the count is exact. One scan instead of one per column: on 25 tables × 6 columns of
+ *   100,000 rows, 88–120 ms against 264 ms for dbt's SQL as one branch per test. (Not a per-row filter in the
+ *   shared scan, `count(*) filter (where c not in (list))`: comparing every row's string costs more than grouping
+ *   a column of few values, and it is only a zero test. Not `count(distinct c)`: DuckDB's DISTINCT aggregate
  *   ignores a column's collation where GROUP BY honours it — under NOCASE, 'A' and 'a' are one group but two
- *   distinct values.)
+ *   distinct values.) Two tests whose columns are spelled differently but might be one column (`Status` and
+ *   `status`) keep dbt's SQL as a branch of their own, so that no group is counted twice.
+ * - unique and relationships get their own branch, `select count(*) from (<compiled SQL>)`, dbt's own `failures`
+ *   expression verbatim; they share the statement, not the scan.
  * The comparisons `warn_if`/`error_if` accept only what `TestResult.isCondition` accepts (anything else falls back
  * to `!= 0`, as `TestResult.wrap` does) and are evaluated on the exact integer count; thresholds with more than 15
  * significant digits (where a double could round) are not fused. A fused statement that fails for any reason (a
@@ -37,6 +42,10 @@ export interface Member {
   /** An aggregate over the shared scan of the relation (`scan`), or the test's own SQL, whose rows are counted. */
   readonly expression: string
   readonly scan: boolean
+  /** The tested column as written in the SQL (not_null, accepted_values). */
+  readonly column?: string | undefined
+  /** accepted_values: the accepted list as written in the SQL, e.g. `'placed','shipped'`. */
+  readonly values?: string | undefined
   /**
    * True when the expression is the failure count itself; false when it is only a zero test (zero proves the test
    * passes with 0 failures; anything else means: run the test on its own to count).
@@ -118,6 +127,7 @@ export const member = (n: Graph.Node): Member | undefined => {
         relation: m[2],
         expression: `count(*) - count(${m[1]})`,
         scan: true,
+        column: m[1],
         exact: true,
       }
     }
@@ -128,8 +138,17 @@ export const member = (n: Graph.Node): Member | undefined => {
     }
     case "accepted_values": {
       const m = ACCEPTED_VALUES.exec(sql)
-      if (m === null || m[2] === undefined) return undefined
-      return { ...base, kind: "accepted_values", relation: m[2], expression: sql.trim(), scan: false, exact: true }
+      if (m === null || m[1] === undefined || m[2] === undefined || m[3] === undefined) return undefined
+      return {
+        ...base,
+        kind: "accepted_values",
+        relation: m[2],
+        expression: sql.trim(),
+        scan: false,
+        column: m[1],
+        values: m[3],
+        exact: true,
+      }
     }
     case "relationships": {
       const m = RELATIONSHIPS.exec(sql)
@@ -141,22 +160,90 @@ export const member = (n: Graph.Node): Member | undefined => {
   }
 }
 
+/** How an identifier may be folded by an engine: unquoted and lower-cased, for telling possibly-equal columns. */
+const folded = (ident: string) =>
+  (ident.startsWith('"') ? ident.slice(1, -1).replaceAll('""', '"') : ident).toLowerCase()
+
+/**
+ * The accepted_values members that share one grouping-sets branch, with the index of their column's set; members
+ * whose column might be the same column spelled differently are left out (they get dbt's SQL as a branch).
+ */
+const groupedValues = (members: ReadonlyArray<Member>): Map<Member, number> => {
+  const spellings = new Map<string, Set<string>>()
+  for (const m of members)
+    if (m.kind === "accepted_values" && m.column !== undefined && m.values !== undefined) {
+      const set = spellings.get(folded(m.column)) ?? new Set<string>()
+      set.add(m.column)
+      spellings.set(folded(m.column), set)
+    }
+  const columns = new Map<string, number>()
+  const grouped = new Map<Member, number>()
+  for (const m of members) {
+    if (m.kind !== "accepted_values" || m.column === undefined || m.values === undefined) continue
+    if ((spellings.get(folded(m.column))?.size ?? 0) !== 1) continue
+    const k = columns.get(m.column) ?? columns.size
+    columns.set(m.column, k)
+    grouped.set(m, k)
+  }
+  return grouped
+}
+
 /** The statement of one batch and which member each of its values belongs to. */
 export const statement = (
   relation: string,
   members: ReadonlyArray<Member>,
 ): { readonly sql: string; readonly branches: ReadonlyArray<ReadonlyArray<Member>> } => {
   const scans = members.filter((m) => m.scan)
-  const branches = [...(scans.length > 0 ? [scans] : []), ...members.filter((m) => !m.scan).map((m) => [m])]
+  const grouped = groupedValues(members)
+  const groupedMembers = [...grouped.keys()]
+  const branches = [
+    ...(scans.length > 0 ? [scans] : []),
+    ...(groupedMembers.length > 0 ? [groupedMembers] : []),
+    ...members.filter((m) => !m.scan && !grouped.has(m)).map((m) => [m]),
+  ]
+  const columns = [...new Map(groupedMembers.map((m) => [grouped.get(m) ?? 0, m.column ?? ""])).entries()].sort(
+    (a, b) => a[0] - b[0],
+  )
   const sql = branches
-    .map((b, i) =>
-      b[0]?.scan === true
-        ? `select ${i} as floe_branch, [\n  ${b.map((m) => m.expression).join(",\n  ")}\n] as floe_counts\nfrom ${relation}`
-        : `select ${i} as floe_branch, [count(*)] as floe_counts from (\n${b[0]?.expression ?? "select 0"}\n) dbt_internal_test`,
-    )
+    .map((b, i) => {
+      if (b[0]?.scan === true)
+        return `select ${i} as floe_branch, [\n  ${b.map((m) => m.expression).join(",\n  ")}\n] as floe_counts\nfrom ${relation}`
+      if (b[0] !== undefined && grouped.has(b[0]))
+        return [
+          `select ${i} as floe_branch, [`,
+          b
+            .map((m) => {
+              const k = grouped.get(m) ?? 0
+              return `  count(*) filter (where floe_g${k} = 0 and floe_v${k} not in (${m.values ?? ""}))`
+            })
+            .join(",\n"),
+          "] as floe_counts from (",
+          `select ${columns.map(([k, c]) => `${c} as floe_v${k}, grouping(${c}) as floe_g${k}`).join(", ")}`,
+          `from ${relation}`,
+          `group by grouping sets (${columns.map(([, c]) => `(${c})`).join(", ")})`,
+          ") floe_groups",
+        ].join("\n")
+      return `select ${i} as floe_branch, [count(*)] as floe_counts from (\n${b[0]?.expression ?? "select 0"}\n) dbt_internal_test`
+    })
     .join("\nunion all\n")
   return { sql, branches }
 }
+
+/**
+ * DuckDB: one row of the statistics DuckDB keeps for the columns of `members` (not_null tests), read without
+ * scanning the column (`stats(c)` is the optimizer's statistics, the first row is only there to carry them).
+ */
+export const nullStatistics = (relation: string, members: ReadonlyArray<Member>): string =>
+  `select [${members.map((m) => `stats(${m.column ?? "null"})`).join(", ")}] as floe_stats from ${relation} limit 1`
+
+/**
+ * Whether a column's DuckDB statistics prove it holds no NULL. DuckDB keeps "Has Null" per column and row group and
+ * only ever widens it (an update or insert of a NULL sets it, a delete does not clear it), and its optimizer relies
+ * on it: dbt's own `where c is null` on such a column is answered from these statistics without a scan. So
+ * `Has Null: false` means exactly 0 failures; anything else (or a format this does not read) means: count them.
+ */
+export const provesNoNull = (statistics: unknown): boolean =>
+  typeof statistics === "string" && statistics.includes("[Has Null: false,")
 
 /**
  * Splits tests into batches (two or more fusable tests of one relation, in the order given) and the tests that

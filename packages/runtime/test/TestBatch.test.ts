@@ -63,15 +63,23 @@ const columns = [
   })),
   {
     name: "letter",
-    tests: [test("accepted_values", { values: ["B"] }, {}), test("unique", {}, { fail_calc: "sum(n_records)" })],
+    tests: [
+      test("accepted_values", { values: ["B"] }, {}),
+      // a second list on the same column shares its grouping set
+      test("accepted_values", { values: ["a", "B"] }, { severity: "warn" }),
+      test("unique", {}, { fail_calc: "sum(n_records)" }),
+    ],
   },
   {
     name: "small",
     tests: [
       test("accepted_values", { values: [0, 1, 2], quote: false }, { warn_if: ">1", error_if: ">2" }),
+      test("accepted_values", { values: [1, 3], quote: false }, {}),
       test("relationships", { to: "ref('wide')", field: "id" }, {}),
     ],
   },
+  // the same column spelled otherwise: dbt's SQL as a branch of its own, so no group is counted twice
+  { name: "SMALL", tests: [test("accepted_values", { values: [4], quote: false }, {})] },
 ]
 
 const schema = `version: 2
@@ -137,6 +145,12 @@ describe("test fusion", () => {
           // fusion really happened: fewer statements, shared scans ran
           expect(fused.statements.length).toBeLessThan(plain.statements.length * 0.6)
           expect(fused.statements.filter((s) => s.includes("floe_counts")).length).toBeGreaterThan(2)
+          // not_null columns whose statistics prove no NULL leave the scan (their count is 0); the others stay
+          expect(fused.statements.filter((s) => s.includes("floe_stats")).length).toBeGreaterThan(0)
+          const wideScan =
+            fused.statements.find((s) => /\] as floe_counts\nfrom "warehouse"\."main"\."wide"/.test(s)) ?? ""
+          expect(wideScan).toMatch(/count\(\*\) - count\(n_2\)/)
+          expect(wideScan).not.toMatch(/count\(\*\) - count\((id|d_\d+)\)/)
           const statuses = new Set(Object.values(plain.seen).map((s) => s.status))
           expect([...statuses].sort()).toEqual(
             warnError ? ["error", "fail", "pass", "skipped"] : ["error", "fail", "pass", "skipped", "warn"],
@@ -174,11 +188,18 @@ describe("test fusion", () => {
       expect(fusedKinds).toEqual(new Set(["not_null", "unique", "accepted_values", "relationships"]))
       const wide = planned.batches.find((b) => b.relation.endsWith('"wide"'))
       expect(wide?.sql).toMatch(/count\(\*\) - count\(n_2\)/)
-      // accepted_values runs dbt's own grouped SQL as a branch (exact), not a filter over the shared scan
+      // accepted_values groups every tested column in one branch (dbt's groups, exact), not a filter over the scan
+      expect(wide?.sql).toMatch(/group by grouping sets \(\(s_2\), \(s_3\)/)
+      expect(wide?.sql).toMatch(/floe_g\d+ = 0 and floe_v\d+ not in \('placed','shipped','other_1'\)/)
+      expect(wide?.sql.split("union all")[0]).not.toMatch(/filter \(where/)
+      expect(wide?.sql).toMatch(/\(letter\)\)\n/)
       expect(wide?.sql).toMatch(
-        /group by s_3\s*\)\s*select \*\s+from all_values\s+where value_field not in \(\s*'placed','shipped','other_1'\s*\)/,
+        /floe_g(\d+) = 0 and floe_v\1 not in \('B'\)\),\n\s*count\(\*\) filter \(where floe_g\1 = 0 and floe_v\1 not in \('a','B'\)\)/,
       )
-      expect(wide?.sql).not.toMatch(/filter \(where/)
+      expect(wide?.sql).not.toMatch(/\(small\)|\(SMALL\)/)
+      expect(wide?.sql).toMatch(
+        /group by SMALL\s*\)\s*select \*\s+from all_values\s+where value_field not in \(\s*4\s*\)/,
+      )
       // a project override that renders different SQL is not fused
       const custom = tests.find((n) => n.test?.metadata.name === "not_null")
       if (custom === undefined) return yield* Effect.die(new Error("no not_null test"))
@@ -190,6 +211,20 @@ describe("test fusion", () => {
       )
     }).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))),
   )
+})
+
+describe("DuckDB statistics", () => {
+  it.each([
+    ["[Min: 0, Max: 9][Has Null: false, Has No Null: true][Approx Unique: 10]", true],
+    ["[Min: 1, Max: 9][Has Null: true, Has No Null: true][Approx Unique: 6]", false],
+    ["[Min: x0, Max: x9, Has Unicode: false, Max String Length: 5][Has Null: false, Has No Null: true]", true],
+    ["[Has Null: maybe]", false],
+    ["", false],
+    [null, false],
+    [0, false],
+  ] as const)("%s proves no NULL: %s", (statistics, expected) => {
+    expect(TestBatch.provesNoNull(statistics)).toBe(expected)
+  })
 })
 
 describe("thresholds in TypeScript", () => {
