@@ -411,7 +411,7 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
     Effect.gen(function* () {
       const t0 = yield* Clock.currentTimeMillis
       const values = new Map<string, number>()
-      const { sql, branches } = yield* withoutProvenNotNull(batch, values)
+      const { members, sql, branches } = yield* withStatistics(batch, values)
       const rows = sql === undefined ? Exit.succeed([]) : yield* Effect.exit(compute.query(sql))
       const t1 = yield* Clock.currentTimeMillis
       if (Exit.isFailure(rows)) {
@@ -427,7 +427,7 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
       // The statement's time, shared by its tests, so that per-test seconds still add up to the time spent.
       const seconds = (t1 - t0) / 1000 / batch.members.length
       const alone: Array<string> = []
-      for (const m of batch.members) {
+      for (const m of members) {
         const n = graph.nodes.get(m.uniqueId)
         const failures = values.get(m.uniqueId)
         if (n === undefined) continue
@@ -455,29 +455,46 @@ export const run = Effect.fn("Runtime.run")(function* (options: Options) {
   }
 
   /**
-   * On DuckDB, the not_null members of a batch over a stored relation whose column statistics prove there is no
-   * NULL (see TestBatch.provesNoNull) get their exact count, 0, in `values`, and leave the statement: the shared
-   * scan then reads only the columns that may hold NULLs (most columns hold none, and reading them was most of the
-   * scan). Reading the statistics is one small query; if it fails, the batch runs whole.
+   * On DuckDB, over a stored relation, one small query reads the statistics and types of the columns of a batch's
+   * not_null and unique members, and the batch's statement is rewritten:
+   * - not_null members whose column statistics prove no NULL (see TestBatch.provesNoNull) get their exact count, 0,
+   *   in `values`, and leave the statement: the shared scan reads only the columns that may hold NULLs.
+   * - unique members become a zero test over the scan order (see TestBatch.orderedKey) where the type allows; one
+   *   that is not proven runs on its own.
+   * If the query fails or says nothing, the batch runs whole.
    */
-  const withoutProvenNotNull = (batch: TestBatch.Batch, values: Map<string, number>) =>
+  const withStatistics = (batch: TestBatch.Batch, values: Map<string, number>) =>
     Effect.gen(function* () {
-      const whole = { sql: batch.sql as string | undefined, branches: batch.branches }
-      const checks = batch.members.filter((m) => m.kind === "not_null" && m.column !== undefined)
+      const whole = { members: batch.members, sql: batch.sql as string | undefined, branches: batch.branches }
+      const checks = batch.members.filter(
+        (m) => (m.kind === "not_null" || m.kind === "unique") && m.column !== undefined,
+      )
       if (compute.dialect !== "duckdb" || checks.length === 0) return whole
       if (!checks.every((m) => (graph.nodes.get(m.uniqueId)?.dependsOn ?? []).every(stored))) return whole
-      const read = yield* Effect.exit(compute.query(TestBatch.nullStatistics(batch.relation, checks)))
+      const read = yield* Effect.exit(compute.query(TestBatch.statistics(batch.relation, checks)))
       if (Exit.isFailure(read)) {
         if (Exit.hasInterrupts(read)) return yield* Effect.interrupt
         return whole
       }
       const statistics = read.value[0]?.["floe_stats"]
-      if (!Array.isArray(statistics)) return whole
-      const proven = new Set(checks.filter((_, i) => TestBatch.provesNoNull(statistics[i])))
-      if (proven.size === 0) return whole
+      const types = read.value[0]?.["floe_types"]
+      if (!Array.isArray(statistics) || !Array.isArray(types)) return whole
+      const proven = new Set<TestBatch.Member>()
+      const replaced = new Map<TestBatch.Member, TestBatch.Member>()
+      for (const [i, m] of checks.entries()) {
+        const noNulls = TestBatch.provesNoNull(statistics[i])
+        if (m.kind === "not_null" && noNulls) proven.add(m)
+        const key = TestBatch.orderedKey(m, types[i], noNulls)
+        if (key !== undefined) replaced.set(m, key)
+      }
+      if (proven.size === 0 && replaced.size === 0) return whole
       for (const m of proven) values.set(m.uniqueId, 0)
-      const rest = batch.members.filter((m) => !proven.has(m))
-      return rest.length === 0 ? { sql: undefined, branches: [] } : TestBatch.statement(batch.relation, rest)
+      const members = batch.members.map((m) => replaced.get(m) ?? m)
+      const rest = members.filter((m) => !proven.has(m))
+      return {
+        members,
+        ...(rest.length === 0 ? { sql: undefined, branches: [] } : TestBatch.statement(batch.relation, rest)),
+      }
     })
 
   /** The test phase as units of work: fused batches (largest first), then the tests that run on their own. */

@@ -42,10 +42,15 @@ export interface Member {
   /** An aggregate over the shared scan of the relation (`scan`), or the test's own SQL, whose rows are counted. */
   readonly expression: string
   readonly scan: boolean
-  /** The tested column as written in the SQL (not_null, accepted_values). */
+  /** The tested column as written in the SQL (not_null, unique, accepted_values). */
   readonly column?: string | undefined
   /** accepted_values: the accepted list as written in the SQL, e.g. `'placed','shipped'`. */
   readonly values?: string | undefined
+  /**
+   * unique, as a zero test (see `orderedKey`): the rows whose value is not greater than the previous non-null
+   * value the scan yielded; `ignoreNulls` unless the column's statistics prove it holds no NULL.
+   */
+  readonly ordered?: { readonly ignoreNulls: boolean } | undefined
   /**
    * True when the expression is the failure count itself; false when it is only a zero test (zero proves the test
    * passes with 0 failures; anything else means: run the test on its own to count).
@@ -133,8 +138,8 @@ export const member = (n: Graph.Node): Member | undefined => {
     }
     case "unique": {
       const m = UNIQUE.exec(sql)
-      if (m === null || m[2] === undefined) return undefined
-      return { ...base, kind: "unique", relation: m[2], expression: sql.trim(), scan: false, exact: true }
+      if (m === null || m[1] === undefined || m[2] === undefined) return undefined
+      return { ...base, kind: "unique", relation: m[2], expression: sql.trim(), scan: false, column: m[1], exact: true }
     }
     case "accepted_values": {
       const m = ACCEPTED_VALUES.exec(sql)
@@ -196,10 +201,12 @@ export const statement = (
   const scans = members.filter((m) => m.scan)
   const grouped = groupedValues(members)
   const groupedMembers = [...grouped.keys()]
+  const ordered = members.filter((m) => m.ordered !== undefined)
   const branches = [
     ...(scans.length > 0 ? [scans] : []),
     ...(groupedMembers.length > 0 ? [groupedMembers] : []),
-    ...members.filter((m) => !m.scan && !grouped.has(m)).map((m) => [m]),
+    ...(ordered.length > 0 ? [ordered] : []),
+    ...members.filter((m) => !m.scan && !grouped.has(m) && m.ordered === undefined).map((m) => [m]),
   ]
   const columns = [...new Map(groupedMembers.map((m) => [grouped.get(m) ?? 0, m.column ?? ""])).entries()].sort(
     (a, b) => a[0] - b[0],
@@ -223,6 +230,20 @@ export const statement = (
           `group by grouping sets (${columns.map(([, c]) => `(${c})`).join(", ")})`,
           ") floe_groups",
         ].join("\n")
+      if (b[0]?.ordered !== undefined)
+        return [
+          `select ${i} as floe_branch, [`,
+          b.map((_, j) => `  count(*) filter (where floe_k${j} <= floe_p${j})`).join(",\n"),
+          "] as floe_counts from (",
+          `select ${b
+            .map(
+              (m, j) =>
+                `${m.column} as floe_k${j}, lag(${m.column}${m.ordered?.ignoreNulls === false ? "" : " ignore nulls"}) over () as floe_p${j}`,
+            )
+            .join(", ")}`,
+          `from ${relation}`,
+          ") floe_ordered",
+        ].join("\n")
       return `select ${i} as floe_branch, [count(*)] as floe_counts from (\n${b[0]?.expression ?? "select 0"}\n) dbt_internal_test`
     })
     .join("\nunion all\n")
@@ -230,11 +251,34 @@ export const statement = (
 }
 
 /**
- * DuckDB: one row of the statistics DuckDB keeps for the columns of `members` (not_null tests), read without
- * scanning the column (`stats(c)` is the optimizer's statistics, the first row is only there to carry them).
+ * DuckDB: one row of the statistics DuckDB keeps for the columns of `members` (`floe_stats`), read without scanning
+ * them (`stats(c)` is the optimizer's statistics; the first row is only there to carry them), and their types
+ * (`floe_types`).
  */
-export const nullStatistics = (relation: string, members: ReadonlyArray<Member>): string =>
-  `select [${members.map((m) => `stats(${m.column ?? "null"})`).join(", ")}] as floe_stats from ${relation} limit 1`
+export const statistics = (relation: string, members: ReadonlyArray<Member>): string => {
+  const columns = members.map((m) => m.column ?? "null")
+  return `select [${columns.map((c) => `stats(${c})`).join(", ")}] as floe_stats, [${columns
+    .map((c) => `typeof(${c})`)
+    .join(", ")}] as floe_types from ${relation} limit 1`
+}
+
+// Types whose order agrees with GROUP BY's equality: a < b means two groups (not floats, -0.0 and NaN aside; not
+// nested types; a VARCHAR's collation applies to both its comparisons and its GROUP BY).
+const ORDERED_TYPE =
+  /^(?:U?(?:TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DATE|TIMESTAMP(?:_S|_MS|_NS| WITH TIME ZONE)?|DECIMAL\(\d+,\d+\)|VARCHAR|UUID)$/
+
+/**
+ * A unique test as a zero test that costs a streaming pass instead of a hash aggregate: if every non-null value is
+ * greater than the previous non-null value in the order the scan yields them (`lag(c) over ()`), the values are
+ * all distinct — whatever that order is — so the test has exactly 0 failures. Any other result says nothing: the
+ * test then runs dbt's SQL on its own for the exact count. Keys stored in ascending order (sequences, surrogate
+ * keys, tables built in key order) are proven this way; others cost the pass and then the aggregate. Only for
+ * types whose order agrees with GROUP BY's equality; undefined for any other.
+ */
+export const orderedKey = (m: Member, type: unknown, noNulls: boolean): Member | undefined =>
+  m.kind === "unique" && m.column !== undefined && typeof type === "string" && ORDERED_TYPE.test(type)
+    ? { ...m, exact: false, ordered: { ignoreNulls: !noNulls } }
+    : undefined
 
 /**
  * Whether a column's DuckDB statistics prove it holds no NULL. DuckDB keeps "Has Null" per column and row group and

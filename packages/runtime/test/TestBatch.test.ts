@@ -36,6 +36,9 @@ const wideSql = [
     (k) => `  case i % ${k} when 0 then 'placed' when 1 then 'shipped' else 'other_' || (i % 4) end as s_${k},`,
   ),
   "  case when i % 2 = 0 then 'A' else 'a' end collate nocase as letter,",
+  // unique over the scan order: a duplicate either side of a NULL, and keys ascending byte-wise but not under NOCASE
+  "  case when i = 1500 then null when i = 1501 then 1499 else i end as gap,",
+  "  case when i < 1500 then 'K' || lpad(i::varchar, 4, '0') else 'k' || lpad((i - 1500)::varchar, 4, '0') end collate nocase as ci,",
   "  i % 5 as small",
   `from range(${ROWS}) t(i)`,
 ].join("\n")
@@ -61,6 +64,9 @@ const columns = [
       test("unique", {}, { limit: 1, severity: VARIANTS[i % 2] === undefined ? "error" : "warn" }),
     ],
   })),
+  { name: "gap", tests: [test("unique", {}, {})] },
+  { name: "ci", tests: [test("unique", {}, {})] },
+  { name: column(7), tests: [test("unique", {}, {})] },
   {
     name: "letter",
     tests: [
@@ -151,6 +157,9 @@ describe("test fusion", () => {
             fused.statements.find((s) => /\] as floe_counts\nfrom "warehouse"\."main"\."wide"/.test(s)) ?? ""
           expect(wideScan).toMatch(/count\(\*\) - count\(n_2\)/)
           expect(wideScan).not.toMatch(/count\(\*\) - count\((id|d_\d+)\)/)
+          // unique runs first as a zero test over the scan order (ignoring NULLs where the column may hold them)
+          expect(wideScan).toMatch(/lag\(id\) over \(\)/)
+          expect(wideScan).toMatch(/lag\(gap ignore nulls\) over \(\)/)
           const statuses = new Set(Object.values(plain.seen).map((s) => s.status))
           expect([...statuses].sort()).toEqual(
             warnError ? ["error", "fail", "pass", "skipped"] : ["error", "fail", "pass", "skipped", "warn"],
