@@ -509,8 +509,9 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
   // workers only add threads the cores do not have (2 test queries on 2 cores with 2 DuckDB threads: 3 threads).
   // While k > 1 queries run, DuckDB's threads are lowered to `threads - k + 1` (never raised meanwhile: a statement
   // keeps the workers it started with), and set back to `threads` when none runs. On a 2-core machine, the fused
-  // tests of 25 tables of 100,000 rows (one row group, so one core per statement anyway) took 810 ms instead of
-  // 996 ms (medians of 6, alternating). Builds are not counted; they run before tests and keep every thread.
+  // tests of 25 tables of 100,000 rows (one row group: one core per statement anyway), 2 at a time, took 810 ms
+  // with DuckDB at 1 thread against 996 ms at 2 (medians of 6, alternating, load 4-5). Builds are not counted;
+  // they run before the tests and keep every thread.
   const budget = options.threads !== undefined && options.threads > 1 ? options.threads : undefined
   let queriesRunning = 0
   let threadsSet = budget ?? 0
