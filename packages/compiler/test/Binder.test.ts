@@ -157,6 +157,14 @@ describe("compile-time binding", () => {
     }),
   )
 
+  it.effect("learns a column whose name holds the separators of the aggregated column list", () =>
+    Effect.gen(function* () {
+      const r = yield* compileBound(project({ "models/odd.sql": 'select 1 as "a\u0001b", 2 as "c\u0002d", 3 as e' }))
+      expect(r.diagnostics).toEqual([])
+      expect(r.columns.get("model.shop.odd")?.map((c) => c.name)).toEqual(["a\u0001b", "c\u0002d", "e"])
+    }),
+  )
+
   it.effect("warns once per source without column types; its readers are checked at run time", () =>
     Effect.gen(function* () {
       const dir = project({
