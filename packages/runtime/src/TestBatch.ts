@@ -48,9 +48,10 @@ export interface Member {
   readonly values?: string | undefined
   /**
    * unique, as a zero test (see `orderedKey`): the rows whose value is not greater than the previous non-null
-   * value the scan yielded; `ignoreNulls` unless the column's statistics prove it holds no NULL.
+   * value the scan yielded. Columns whose statistics prove no NULL share one pass; one that may hold NULLs gets a
+   * pass of its own over `where c is not null` (`lag(c ignore nulls)` would not stream: DuckDB materialises it).
    */
-  readonly ordered?: { readonly ignoreNulls: boolean } | undefined
+  readonly ordered?: { readonly mayHoldNull: boolean } | undefined
   /**
    * True when the expression is the failure count itself; false when it is only a zero test (zero proves the test
    * passes with 0 failures; anything else means: run the test on its own to count).
@@ -201,12 +202,12 @@ export const statement = (
   const scans = members.filter((m) => m.scan)
   const grouped = groupedValues(members)
   const groupedMembers = [...grouped.keys()]
-  const ordered = members.filter((m) => m.ordered !== undefined)
+  const ordered = members.filter((m) => m.ordered?.mayHoldNull === false)
   const branches = [
     ...(scans.length > 0 ? [scans] : []),
     ...(groupedMembers.length > 0 ? [groupedMembers] : []),
     ...(ordered.length > 0 ? [ordered] : []),
-    ...members.filter((m) => !m.scan && !grouped.has(m) && m.ordered === undefined).map((m) => [m]),
+    ...members.filter((m) => !m.scan && !grouped.has(m) && m.ordered?.mayHoldNull !== false).map((m) => [m]),
   ]
   const columns = [...new Map(groupedMembers.map((m) => [grouped.get(m) ?? 0, m.column ?? ""])).entries()].sort(
     (a, b) => a[0] - b[0],
@@ -235,13 +236,8 @@ export const statement = (
           `select ${i} as floe_branch, [`,
           b.map((_, j) => `  count(*) filter (where floe_k${j} <= floe_p${j})`).join(",\n"),
           "] as floe_counts from (",
-          `select ${b
-            .map(
-              (m, j) =>
-                `${m.column} as floe_k${j}, lag(${m.column}${m.ordered?.ignoreNulls === false ? "" : " ignore nulls"}) over () as floe_p${j}`,
-            )
-            .join(", ")}`,
-          `from ${relation}`,
+          `select ${b.map((m, j) => `${m.column} as floe_k${j}, lag(${m.column}) over () as floe_p${j}`).join(", ")}`,
+          `from ${relation}${b[0].ordered.mayHoldNull ? ` where ${b[0].column} is not null` : ""}`,
           ") floe_ordered",
         ].join("\n")
       return `select ${i} as floe_branch, [count(*)] as floe_counts from (\n${b[0]?.expression ?? "select 0"}\n) dbt_internal_test`
@@ -277,7 +273,7 @@ const ORDERED_TYPE =
  */
 export const orderedKey = (m: Member, type: unknown, noNulls: boolean): Member | undefined =>
   m.kind === "unique" && m.column !== undefined && typeof type === "string" && ORDERED_TYPE.test(type)
-    ? { ...m, exact: false, ordered: { ignoreNulls: !noNulls } }
+    ? { ...m, exact: false, ordered: { mayHoldNull: !noNulls } }
     : undefined
 
 /**

@@ -523,7 +523,8 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
           const want = Math.max(1, budget - queriesRunning + 1)
           if (want < threadsSet) {
             threadsSet = want
-            await c.run(`SET threads = ${want}`)
+            // A database that refuses (lock_configuration) keeps its threads; the query runs all the same.
+            await c.run(`SET threads = ${want}`).catch(() => undefined)
           }
         }
         return (await c.runAndReadAll(sql)).getRowObjectsJS().map(toPlain)
