@@ -15,7 +15,7 @@
 //
 // Run: pnpm --filter @floe/bench run-bench [--runs 5] [--models 500] [--tests 1000] [--rows 100000]
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -173,8 +173,13 @@ const fresh = (dir: string) => {
 
 const rows: Array<Row> = []
 const notes: Record<string, unknown> = { runs, duckdbThreads: DUCKDB_THREADS }
+// The 1-minute load average before and after each case: the machine is shared, and figures move with it.
+const loadNow = () => Number(loadavg()[0]?.toFixed(2))
+const loadAverage: Record<string, { before: number; after?: number }> = {}
+notes.loadAverage = loadAverage
 
 if (opts.only === undefined || opts.only === "transforms") {
+  loadAverage.transforms = { before: loadNow() }
   const dir = mkdtempSync(join(tmpdir(), "floe-bench-run-"))
   const shape = transforms(dir, Number(opts.models), Number(opts["source-rows"]))
   const loaded = await load(dir)
@@ -217,12 +222,14 @@ if (opts.only === undefined || opts.only === "transforms") {
       target: `${(t1 / t2).toFixed(2)}× vs 1 thread`,
     },
   )
+  loadAverage.transforms.after = loadNow()
   notes.transformsSamples = samples
   notes.overheadPerModelMs = (t1 - fl) / (shape.models + shape.seeds)
   rmSync(dir, { recursive: true, force: true })
 }
 
 if (opts.only === undefined || opts.only === "tests") {
+  loadAverage.tests = { before: loadNow() }
   const dir = mkdtempSync(join(tmpdir(), "floe-bench-tests-"))
   const shape = tested(dir, Number(opts.tables), Number(opts.rows), Number(opts.tests))
   const loaded = await load(dir)
@@ -289,6 +296,7 @@ if (opts.only === undefined || opts.only === "tests") {
       target: `${(base / median(samples.unfused2)).toFixed(2)}× faster`,
     },
   )
+  loadAverage.tests.after = loadNow()
   notes.testsSamples = samples
   notes.testsNotPassing = failing
   rmSync(dir, { recursive: true, force: true })
