@@ -3,8 +3,9 @@
  * so "Models compile" means the engine accepted it, and the compiler learns each model's output columns and
  * types before any run. It works in a scratch database (the caller gives a throwaway `Compute`, e.g. an in-memory
  * DuckDB named like the warehouse): seeds are loaded, sources with declared column types become empty tables,
- * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0`, one script per DAG level
- * (retried statement by statement only when a level fails, to name the model the engine refused).
+ * and each model becomes an empty table `CREATE TABLE … AS SELECT * FROM (<sql>) LIMIT 0`, each DAG level as two
+ * scripts run at once on the engine's connections (a script is retried statement by statement only when it fails,
+ * to name the model the engine refused).
  * Empty tables, never views: an engine expands views of views at bind time, which explodes on deep DAGs.
  *
  * The sources can be set up before the graph is built (`setup`, as soon as the project is loaded): the engine
@@ -105,7 +106,41 @@ export interface Setup {
   readonly later: ReadonlyMap<string, string>
 }
 
-/** One script for `statements`; when it fails, one at a time. Returns the ids created. */
+/**
+ * How many scripts a batch of independent statements is split into, run at once on the engine's connections (the
+ * CLI's scratch DuckDB has two). DuckDB runs two scripts of CREATE TABLE on two connections of one database in
+ * parallel when a core is free (4,000 CTAS: 1.06 s on one connection, 0.56 s on two, quiet machine); on a busy
+ * machine it costs nothing extra. An engine with one connection runs them one after the other.
+ */
+const SCRIPTS = 2
+
+/** Runs `statements` (independent of each other) as `SCRIPTS` scripts at once; a script that fails is retried one
+ * statement at a time. Returns each item's outcome, in the order given. */
+const runSplit = <A>(
+  compute: Compute.ComputeShape,
+  items: ReadonlyArray<A>,
+  sqlOf: (a: A) => string,
+): Effect.Effect<Array<Exit.Exit<void, Compute.ComputeError>>> =>
+  Effect.gen(function* () {
+    const outcomes: Array<Exit.Exit<void, Compute.ComputeError>> = new Array(items.length)
+    const shares = Array.from({ length: Math.min(SCRIPTS, items.length) }, (_, k) =>
+      items.map((_, i) => i).filter((i) => i % SCRIPTS === k),
+    )
+    yield* Effect.forEach(
+      shares,
+      (share) =>
+        Effect.gen(function* () {
+          const script = yield* Effect.exit(compute.execute(share.map((i) => sqlOf(items[i] as A)).join(";\n")))
+          for (const i of share) {
+            outcomes[i] = Exit.isSuccess(script) ? script : yield* Effect.exit(compute.execute(sqlOf(items[i] as A)))
+          }
+        }),
+      { concurrency: "unbounded", discard: true },
+    )
+    return outcomes
+  })
+
+/** The statements split into scripts run at once (see `runSplit`). Returns the ids created. */
 const createAll = (
   compute: Compute.ComputeShape,
   statements: ReadonlyArray<{ readonly id: string; readonly sql: string }>,
@@ -113,18 +148,17 @@ const createAll = (
   Effect.gen(function* () {
     const ready = new Set<string>()
     if (statements.length === 0) return ready
-    const script = yield* Effect.exit(compute.execute(statements.map((x) => x.sql).join(";\n")))
-    for (const x of statements) {
-      if (Exit.isSuccess(script) || Exit.isSuccess(yield* Effect.exit(compute.execute(x.sql)))) ready.add(x.id)
-    }
+    const outcomes = yield* runSplit(compute, statements, (x) => x.sql)
+    for (const [i, x] of statements.entries())
+      if (outcomes[i] !== undefined && Exit.isSuccess(outcomes[i])) ready.add(x.id)
     return ready
   })
 
 /**
  * Starts creating the project's sources with declared column types as empty tables (`database` is where a source
- * without its own database lives: the target's). Their schemas are made first; the tables are created by one
- * script on the engine, already submitted when this returns, so the caller can render the models meanwhile.
- * When the script fails, the sources are created one at a time, so one bad `data_type` leaves only that source
+ * without its own database lives: the target's). Their schemas are made first; the tables are created by scripts
+ * on the engine, already submitted when this returns, so the caller can render the models meanwhile.
+ * When a script fails, its sources are created one at a time, so one bad `data_type` leaves only that source
  * unchecked. With `first`, only those sources are created now (the ones the models' SQL names); the others wait
  * in `later` until a model reads one (`bindBatches` creates it then), so a source nothing reads costs nothing.
  */
@@ -356,17 +390,14 @@ export const bindBatches = (
         tables.push(n)
       }
       if (tables.length === 0) continue
-      // One script per batch (DuckDB runs catalog changes one at a time, so two connections do not bind faster);
-      // when it fails, one statement at a time says which model the engine refused.
-      const script = yield* Effect.exit(compute.execute(tables.map(createSql).join(";\n")))
-      for (const n of tables) {
-        if (Exit.isSuccess(script)) {
-          yield* learn(n)
-          continue
-        }
-        const created = yield* Effect.exit(compute.execute(createSql(n)))
-        if (Exit.isSuccess(created)) yield* learn(n)
-        else refused(n, messageOf(created))
+      // The batch's models in `SCRIPTS` scripts at once; a script that fails is rerun one statement at a time,
+      // which says which model the engine refused. Learned and reported in the batch's order.
+      const outcomes = yield* runSplit(compute, tables, createSql)
+      for (const [i, n] of tables.entries()) {
+        const outcome = outcomes[i]
+        if (outcome === undefined) continue
+        if (Exit.isSuccess(outcome)) yield* learn(n)
+        else refused(n, messageOf(outcome))
       }
     }
     // Every created table's columns in one query (the standard information_schema, so any engine answers it):

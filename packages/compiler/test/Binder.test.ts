@@ -87,6 +87,25 @@ describe("compile-time binding", () => {
     }),
   )
 
+  it.effect("names every model refused in a level bound as two scripts at once, in order", () =>
+    Effect.gen(function* () {
+      const files: Record<string, string> = { "seeds/raw.csv": "id,amount\n1,10.5\n" }
+      for (let i = 0; i < 20; i++) {
+        files[`models/m_${String(i).padStart(2, "0")}.sql`] = [5, 6, 13].includes(i)
+          ? `select id, missing_${i} from {{ ref('raw') }}`
+          : `select id, amount * ${i} as a from {{ ref('raw') }}`
+      }
+      const r = yield* compileBound(project(files))
+      expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([
+        expect.stringMatching(/^model m_05 does not compile: .*missing_5/),
+        expect.stringMatching(/^model m_06 does not compile: .*missing_6/),
+        expect.stringMatching(/^model m_13 does not compile: .*missing_13/),
+      ])
+      expect(r.counts.modelsBound).toBe(17)
+      expect([...r.columns.keys()].filter((k) => k.startsWith("model."))).toHaveLength(17)
+    }),
+  )
+
   it.effect("creates a source named only through a macro when a model reads it, and binds that model", () =>
     Effect.gen(function* () {
       const dir = project({
