@@ -5,9 +5,10 @@
  */
 import type { Diagnostic as D } from "@floe/spec"
 import { closest } from "@floe/spec/Suggest"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import { make } from "./internal/codes.ts"
 import { fromProjectTree, mergeConfig } from "./internal/config.ts"
+import { runSteps } from "./internal/cooperative.ts"
 import { synthesizeNames, type TestMetadata, testHash } from "./internal/testNames.ts"
 import {
   defaultTarget,
@@ -300,18 +301,7 @@ export const build = (
   project: DbtProject,
   options: RenderOptions = {},
   hooks: BuildHooks = {},
-): Effect.Effect<BuildResult> =>
-  Effect.suspend(() => {
-    const steps = buildSteps(project, options, hooks)
-    return Effect.gen(function* () {
-      let step = steps.next()
-      while (step.done !== true) {
-        yield* Effect.yieldNow
-        step = steps.next()
-      }
-      return step.value
-    })
-  })
+): Effect.Effect<BuildResult> => runSteps(() => buildSteps(project, options, hooks))
 
 function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHooks): Generator<void, BuildResult> {
   const diagnostics: Array<Diagnostic> = []

@@ -9,6 +9,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import type { Graph, Node } from "./Graph.ts"
+import { runSteps } from "./internal/cooperative.ts"
 import { md5 } from "./internal/testNames.ts"
 import { defaultTarget, renderRelation, type Target } from "./Jinja.ts"
 import type { ColumnProperties, DbtProject, DocDef } from "./Project.ts"
@@ -214,17 +215,7 @@ export const make = (project: DbtProject, graph: Graph, options: ManifestOptions
  * compile-time binding, waiting on its engine between scripts) is not held up for the whole build.
  */
 export const makeCooperative = (project: DbtProject, graph: Graph, options: ManifestOptions): Effect.Effect<Manifest> =>
-  Effect.suspend(() => {
-    const steps = assemble(project, graph, options)
-    return Effect.gen(function* () {
-      let step = steps.next()
-      while (step.done !== true) {
-        yield* Effect.yieldNow
-        step = steps.next()
-      }
-      return step.value
-    })
-  })
+  runSteps(() => assemble(project, graph, options))
 
 /** How many nodes are built between two pauses of `makeCooperative`. */
 const NODES_PER_STEP = 500
