@@ -16,8 +16,9 @@ describe("DuckDB: threads while queries run at once", () => {
         const seen = (rows: ReadonlyArray<Record<string, unknown>>) => Number(rows[0]?.["n"])
         expect(seen(yield* compute.query(threads))).toBe(2)
         const both = yield* Effect.all([compute.query(slowThreads), compute.query(slowThreads)], { concurrency: 2 })
-        // the first started alone with both threads; the second started beside it with one
-        expect(both.map(seen).sort()).toEqual([1, 2])
+        // The second started beside the first, so it ran with one thread; the first may have read the setting
+        // before or after that (which one is a race, so only the lowered one is certain).
+        expect(Math.min(...both.map(seen))).toBe(1)
         expect(seen(yield* compute.query(threads))).toBe(2)
       }),
     ),
