@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
+import * as AtomicFile from "./AtomicFile.ts"
 import * as Compiler from "./Compiler.ts"
 import * as ModelOutputs from "./ModelOutputs.ts"
 import * as Platform from "./Platform.ts"
@@ -399,10 +400,7 @@ export const compile = (
       if (generated._tag === "Success") {
         const base = path.join(productDir, ".floe", "orchestration", orchestratorType)
         for (const [rel, text] of Object.entries(generated.success)) {
-          const file = path.join(base, rel)
-          yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-          yield* fs.writeFileString(`${file}.tmp`, text)
-          yield* fs.rename(`${file}.tmp`, file)
+          yield* AtomicFile.write(fs, path, path.join(base, rel), text)
         }
         orchestrationChecks.push({
           label: `${orchestratorType[0]?.toUpperCase() ?? ""}${orchestratorType.slice(1)} definitions created (${path.relative(productDir, base)})`,
@@ -528,10 +526,7 @@ export const compile = (
       })
       return finish(undefined, undefined, false)
     }
-    yield* fs.makeDirectory(path.dirname(artifactsPath), { recursive: true })
-    const tmp = `${artifactsPath}.${process.pid}.tmp`
-    yield* fs.writeFileString(tmp, `${JSON.stringify(decoded.data, null, 2)}\n`)
-    yield* fs.rename(tmp, artifactsPath)
+    yield* AtomicFile.writeJson(fs, path, artifactsPath, decoded.data)
     yield* report({
       index: 7,
       title: title(7),

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
+import * as AtomicFile from "./AtomicFile.ts"
 import type { CompileResult } from "./Compiler.ts"
 import type { Node } from "./Graph.ts"
 
@@ -163,10 +164,7 @@ export const writeFiles = (
       // A generator bug, not user input: the conformance suite keeps adapters from doing this.
       if (!Fields.isContainedPath(file)) return yield* Effect.die(new Error(`generated path escapes ${dir}: ${file}`))
       const target = path.join(dir, ...file.split("/"))
-      yield* fs.makeDirectory(path.dirname(target), { recursive: true })
-      const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-      yield* fs.writeFileString(tmp, content)
-      yield* fs.rename(tmp, target).pipe(Effect.onError(() => fs.remove(tmp).pipe(Effect.ignore)))
+      yield* AtomicFile.write(fs, path, target, content)
       written.push(target)
     }
     return written

@@ -2,6 +2,7 @@
  * @floe/compiler — the native dbt engine: project loading, Jinja rendering, the DAG and manifest.json v12.
  */
 
+export * as AtomicFile from "./AtomicFile.ts"
 export * as Binder from "./Binder.ts"
 export * as CompilePipeline from "./CompilePipeline.ts"
 export * as Compiler from "./Compiler.ts"

@@ -14,7 +14,7 @@
  * port that goes away leaves its table, which `orphans` lists.
  */
 import { fileURLToPath, pathToFileURL } from "node:url"
-import type { Graph } from "@floe/compiler"
+import { AtomicFile, type Graph } from "@floe/compiler"
 import { Models } from "@floe/contracts"
 import { Catalog, Compute, DataProduct, Diagnostic, OpenLineage } from "@floe/spec"
 import * as Clock from "effect/Clock"
@@ -218,26 +218,26 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
           ),
         )
     })
-  /** Writes a file whole or not at all: a hidden temporary file beside it, then a rename. */
+  /** Writes a file whole or not at all (`AtomicFile`). */
   const write = (uri: string, bytes: Uint8Array) =>
-    Effect.gen(function* () {
-      const p = localPath(uri) ?? ""
-      const tmp = path.join(path.dirname(p), `.${path.basename(p)}.tmp`)
-      yield* fs.makeDirectory(path.dirname(p), { recursive: true })
-      yield* fs.writeFile(tmp, bytes)
-      yield* fs.rename(tmp, p)
-    }).pipe(Effect.mapError((e) => fail(code("FLOE-E811", `cannot write ${uri}: ${e.message}`))))
+    AtomicFile.write(fs, path, localPath(uri) ?? "", bytes).pipe(
+      Effect.mapError((e) => fail(code("FLOE-E811", `cannot write ${uri}: ${e.message}`))),
+    )
   const sql = (text: string) => compute.query(text).pipe(Effect.mapError((e) => fail(code("FLOE-E811", e.message))))
 
-  const publishPort = (port: DataProduct.OutputPort) =>
-    Effect.gen(function* () {
-      const model = Models.servingModel(port)
-      const where = portTable(options.product, port)
-      const tableName = Catalog.formatTable(where.identifier)
-      const base = { port: port.name, model, table: tableName, diagnostics: [] }
-      const node = [...options.graph.nodes.values()].find(
-        (n) => n.name === model && (n.resourceType === "model" || n.resourceType === "seed"),
-      )
+  /** The model or seed that serves a port, by name. */
+  const servingNode = (model: string) =>
+    [...options.graph.nodes.values()].find(
+      (n) => n.name === model && (n.resourceType === "model" || n.resourceType === "seed"),
+    )
+
+  const publishPort = (port: DataProduct.OutputPort) => {
+    const model = Models.servingModel(port)
+    const where = portTable(options.product, port)
+    const tableName = Catalog.formatTable(where.identifier)
+    const base = { port: port.name, model, table: tableName, diagnostics: [] }
+    return Effect.gen(function* () {
+      const node = servingNode(model)
       const outcome = node === undefined ? undefined : outcomes.get(node.uniqueId)
       if (node === undefined || outcome === undefined || outcome.status !== "success") {
         const why =
@@ -659,15 +659,14 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
     }).pipe(
       Effect.catch((e: PublishFailure) =>
         Effect.succeed<Publication>({
-          port: port.name,
-          model: Models.servingModel(port),
-          table: Catalog.formatTable(portTable(options.product, port).identifier),
+          ...base,
           status: "failed",
           message: e.diagnostic.message,
           diagnostics: [e.diagnostic],
         }),
       ),
     )
+  }
 
   /** Publishes one port and, with `lineage`, reports it as a child job of the product run. */
   const publishWithLineage = (port: DataProduct.OutputPort) =>
@@ -680,7 +679,7 @@ export const publish = Effect.fn("Runtime.publish")(function* (options: PublishO
       const ended = yield* Clock.currentTimeMillis
       const producer = lineage.producer ?? OpenLineage.DEFAULT_PRODUCER
       const runId = OpenLineage.uuidv7(started, crypto.getRandomValues(new Uint8Array(10)))
-      const node = [...options.graph.nodes.values()].find((n) => n.name === publication.model)
+      const node = servingNode(publication.model)
       const location = publication.location ?? `${warehouse}/${portTable(options.product, port).path.join("/")}`
       const job = {
         namespace: lineage.namespace,

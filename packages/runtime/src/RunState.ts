@@ -3,6 +3,7 @@
  * rerun exactly the failed, errored, skipped and interrupted nodes of the last run. Run ids are UUIDv7, so the
  * newest run is the greatest directory name.
  */
+import { AtomicFile } from "@floe/compiler"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
@@ -19,19 +20,13 @@ export interface State {
 
 export const RUNS_DIR = ".floe/runs"
 
-/** Writes JSON to `file` by writing a temporary file beside it and renaming it over: readers never see half. */
-export const writeJsonAtomic = (
+/** Writes JSON to `file` atomically (the compiler's `AtomicFile`): readers never see half. */
+export const writeJsonAtomic: (
   fs: FileSystem.FileSystem,
   path: Path.Path,
   file: string,
   value: unknown,
-): Effect.Effect<void, PlatformError> =>
-  Effect.gen(function* () {
-    yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-    const tmp = `${file}.${process.pid}.tmp`
-    yield* fs.writeFileString(tmp, `${JSON.stringify(value, null, 2)}\n`)
-    yield* fs.rename(tmp, file)
-  })
+) => Effect.Effect<void, PlatformError> = AtomicFile.writeJson
 
 /** Records a run's state. */
 export const write = (fs: FileSystem.FileSystem, path: Path.Path, dir: string, state: State) =>
