@@ -26,4 +26,12 @@ const code = await run(process.argv.slice(2), {
   cwd: process.cwd(),
   terminal: process.stdout,
 })
+// Exit now, output flushed, rather than when the event loop drains: every scope has closed by now, and what is left
+// (the scratch DuckDB of compile and validate) holds nothing to save; Node would spend ≈ 150 ms freeing it.
+let unflushed = 2
+const flushed = () => {
+  if (--unflushed === 0) process.exit(code)
+}
 process.exitCode = code
+process.stdout.write("", flushed)
+process.stderr.write("", flushed)

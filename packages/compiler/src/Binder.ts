@@ -17,7 +17,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type { Graph, Node } from "./Graph.ts"
 import { make } from "./internal/codes.ts"
-import type { DbtProject } from "./Project.ts"
+import type { DbtProject, SourceTable, SqlFile } from "./Project.ts"
 
 export interface BindResult {
   /** Output columns per model and seed unique_id, as the engine typed them. */
@@ -163,7 +163,7 @@ const createAll = (
  * in `later` until a model reads one (`bindBatches` creates it then), so a source nothing reads costs nothing.
  */
 export const setup = (
-  project: DbtProject,
+  sources: ReadonlyArray<SourceTable>,
   compute: Compute.ComputeShape,
   database: string,
   first?: ReadonlySet<string>,
@@ -172,7 +172,7 @@ export const setup = (
     const schemas = new Set<string>()
     const statements: Array<{ readonly id: string; readonly sql: string }> = []
     const later = new Map<string, string>()
-    for (const src of project.sources) {
+    for (const src of sources) {
       if (src.columns.length === 0 || src.columns.some((c) => c.dataType === undefined)) continue
       const relation = { database: src.database ?? database, schema: src.schema, identifier: src.identifier }
       const key = `${relation.database}.${relation.schema}`
@@ -190,11 +190,11 @@ export const setup = (
     return { schemas, sources: Fiber.join(fiber), later }
   })
 
-/** The unique_ids of the sources a project's model files name in a literal `source('…', '…')` call. */
-export const sourcesNamed = (project: DbtProject): ReadonlySet<string> => {
+/** The unique_ids of the sources the model files of package `packageName` name in a literal `source('…', '…')` call. */
+export const sourcesNamed = (packageName: string, models: ReadonlyArray<SqlFile>): ReadonlySet<string> => {
   const named = new Set<string>()
-  for (const m of project.models) {
-    for (const call of m.rawCode.matchAll(SOURCE_CALL)) named.add(`source.${project.name}.${call[2]}.${call[4]}`)
+  for (const m of models) {
+    for (const call of m.rawCode.matchAll(SOURCE_CALL)) named.add(`source.${packageName}.${call[2]}.${call[4]}`)
   }
   return named
 }
@@ -214,7 +214,7 @@ export const bind = (
 ): Effect.Effect<BindResult> =>
   Effect.gen(function* () {
     const prepared =
-      started ?? (yield* setup(project, compute, graph.nodes.values().next().value?.database ?? "warehouse"))
+      started ?? (yield* setup(project.sources, compute, graph.nodes.values().next().value?.database ?? "warehouse"))
     // Seeds first, then the models by DAG level.
     const seeds: Array<Node> = []
     const models: Array<Node> = []

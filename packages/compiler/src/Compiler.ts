@@ -89,7 +89,34 @@ export const compile = (
 ): Effect.Effect<CompileResult, PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const loaded = yield* Project.load(dir, { product: options.product, files: options.files })
+    const compute = options.compute
+    const target = { ...defaultTarget, ...options.target }
+    // The compile-time check runs beside everything else: the engine creates the sources while the rest of the
+    // project loads and the models render, binds each level of models as soon as it is rendered (while the tests
+    // render), and the rest while the manifest is built and written to its temporary file, which is put in place
+    // only when nothing failed. The sources' schemas are made as soon as the sources are known (a few round trips);
+    // the tables of the sources the models name are created by a script already running when `setup` returns (any
+    // other source is created when a model reads it).
+    let setup: Binder.Setup | undefined
+    const loaded = yield* Project.load(dir, {
+      product: options.product,
+      files: options.files,
+      onSources:
+        compute === undefined
+          ? undefined
+          : (found) =>
+              Effect.map(
+                Binder.setup(
+                  found.sources,
+                  compute,
+                  target.database,
+                  Binder.sourcesNamed(found.packageName, found.models),
+                ),
+                (started) => {
+                  setup = started
+                },
+              ),
+    })
     const project = loaded.project
     if (project === undefined) {
       return {
@@ -102,19 +129,7 @@ export const compile = (
         columns: new Map(),
       } satisfies CompileResult
     }
-    // The compile-time check runs beside the rendering and the manifest: the engine creates the sources while the
-    // models render, binds each level of models as soon as it is rendered (while the tests render), and the rest
-    // while the manifest is built and written to its temporary file, which is put in place only when nothing failed.
-    const compute = options.compute
-    const target = { ...defaultTarget, ...options.target }
     const batches = yield* Queue.unbounded<ReadonlyArray<Graph.Node> | undefined>()
-    // The sources' schemas are made here (a few round trips); the tables of the sources the models name are
-    // created by a script already running when `setup` returns, before the first model renders (any other source
-    // is created when a model reads it).
-    const setup =
-      compute === undefined
-        ? undefined
-        : yield* Binder.setup(project, compute, target.database, Binder.sourcesNamed(project))
     const binding =
       compute === undefined || setup === undefined
         ? undefined

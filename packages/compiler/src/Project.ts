@@ -169,6 +169,18 @@ export interface LoadOptions {
    * reading them again, so the project compiled is exactly the one hashed.
    */
   readonly files?: ReadonlyMap<string, Uint8Array> | undefined
+  /**
+   * Called once the models are read and the sources declared (their YAML files are parsed before the other
+   * properties files), before the rest of the project is loaded: a compile-time check starts creating the sources
+   * meanwhile. Not called when the project cannot be loaded.
+   */
+  readonly onSources?:
+    | ((found: {
+        readonly packageName: string
+        readonly sources: ReadonlyArray<SourceTable>
+        readonly models: ReadonlyArray<SqlFile>
+      }) => Effect.Effect<void>)
+    | undefined
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -509,24 +521,31 @@ const parseYamlFile = (
   rel: string,
   diagnostics: Array<Diagnostic>,
 ): Effect.Effect<YamlFile | undefined> =>
-  Effect.gen(function* () {
-    const text = yield* reader.read(rel)
-    if (text === undefined || isBlankYaml(text)) return undefined
-    const file = reader.display(rel)
-    let full: YamlFile | undefined
-    const fallback = (path: ReadonlyArray<Yaml.PathSegment>) => {
-      if (full === undefined) {
-        const source = Yaml.parse(text, file, MAX_FILE_BYTES).source
-        full = source === undefined ? noSource(file) : fullyParsed(source)
-      }
-      return full.locate(path)
+  Effect.map(reader.read(rel), (text) => parseYamlText(reader, rel, text, diagnostics))
+
+/** `parseYamlFile` for a text already read. */
+const parseYamlText = (
+  reader: Reader,
+  rel: string,
+  text: string | undefined,
+  diagnostics: Array<Diagnostic>,
+): YamlFile | undefined => {
+  if (text === undefined || isBlankYaml(text)) return undefined
+  const file = reader.display(rel)
+  let full: YamlFile | undefined
+  const fallback = (path: ReadonlyArray<Yaml.PathSegment>) => {
+    if (full === undefined) {
+      const source = Yaml.parse(text, file, MAX_FILE_BYTES).source
+      full = source === undefined ? noSource(file) : fullyParsed(source)
     }
-    const fast = Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES ? undefined : BlockYaml.parse(text, file, fallback)
-    if (fast !== undefined) return fast
-    const parsed = Yaml.parse(text, file, MAX_FILE_BYTES)
-    diagnostics.push(...parsed.diagnostics)
-    return parsed.source === undefined ? undefined : fullyParsed(parsed.source)
-  })
+    return full.locate(path)
+  }
+  const fast = Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES ? undefined : BlockYaml.parse(text, file, fallback)
+  if (fast !== undefined) return fast
+  const parsed = Yaml.parse(text, file, MAX_FILE_BYTES)
+  diagnostics.push(...parsed.diagnostics)
+  return parsed.source === undefined ? undefined : fullyParsed(parsed.source)
+}
 
 /** Never reached (the fast reader accepts only what the full parser accepts); locations then point at line 1. */
 const noSource = (file: string): YamlFile => ({ value: undefined, locate: () => ({ file, line: 1, column: 1 }) })
@@ -814,12 +833,26 @@ export const load = Effect.fn("Project.load")(function* (dir: string, options: L
     }
   }
 
-  for (const { rel, resourceRel } of yamlFiles) {
-    const source = yield* parseYamlFile(reader, rel, diagnostics)
+  // The properties files that declare sources are parsed first (in order, so duplicates are found as before), and
+  // the sources handed to `onSources`; then the others, and the models and seeds of all of them, in order.
+  const yamlTexts: Array<string | undefined> = []
+  const parsedEarly = new Map<number, YamlFile | undefined>()
+  for (const [i, { rel, resourceRel }] of yamlFiles.entries()) {
+    const text = yield* reader.read(rel)
+    yamlTexts.push(text)
+    if (text === undefined || !text.includes("sources")) continue
+    const source = parseYamlText(reader, rel, text, diagnostics)
+    parsedEarly.set(i, source)
+    if (source !== undefined) parseSources(source, rel, pkg, dirsOf(resourceRel), sink)
+  }
+  if (options.onSources !== undefined) yield* options.onSources({ packageName: pkg, sources: sink.sources, models })
+  for (const [i, { rel, resourceRel }] of yamlFiles.entries()) {
+    const early = parsedEarly.has(i)
+    const source = early ? parsedEarly.get(i) : parseYamlText(reader, rel, yamlTexts[i], diagnostics)
     if (source === undefined) continue
     parseNodeList(source, rel, "models", sink)
     parseNodeList(source, rel, "seeds", sink)
-    parseSources(source, rel, pkg, dirsOf(resourceRel), sink)
+    if (!early) parseSources(source, rel, pkg, dirsOf(resourceRel), sink)
   }
 
   const macros: Array<MacroDef> = []

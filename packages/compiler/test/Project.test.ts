@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { describe, expect, it } from "@effect/vitest"
@@ -92,5 +95,56 @@ describe("Project.load", () => {
       expect(project).toBeUndefined()
       expect(diagnostics.map((d) => d.code)).toEqual(["FLOE-E300"])
     }).pipe(Effect.provide(NodeServices.layer)),
+  )
+
+  it.effect(
+    "hands the sources (in file order) and the models to onSources once, and loads the same project as without it",
+    () =>
+      Effect.gen(function* () {
+        const dir = mkdtempSync(join(tmpdir(), "floe-project-"))
+        const write = (rel: string, text: string) => {
+          mkdirSync(join(dir, rel, ".."), { recursive: true })
+          writeFileSync(join(dir, rel), text)
+        }
+        write("dbt_project.yml", "name: shop\nversion: '1'\n")
+        write("models/orders.sql", "select * from {{ source('erp', 'orders') }}\n")
+        write("models/customers.sql", "select * from {{ source('crm', 'people') }}\n")
+        // a_: properties only (parsed after the hook); b_: sources; c_: model properties and more sources, one repeated
+        write("models/a_props.yml", "models:\n  - name: orders\n    description: One row per order\n")
+        write("models/b_erp.yml", "sources:\n  - name: erp\n    tables:\n      - name: orders\n      - name: lines\n")
+        write(
+          "models/c_crm.yml",
+          "models:\n  - name: customers\n    description: People who bought\nsources:\n  - name: crm\n    tables:\n      - name: people\n  - name: erp\n    tables:\n      - name: orders\n",
+        )
+        const calls: Array<{ packageName: string; sources: Array<string>; models: Array<string> }> = []
+        const { project, diagnostics } = yield* Project.load(dir, {
+          onSources: (found) =>
+            Effect.sync(() => {
+              calls.push({
+                packageName: found.packageName,
+                sources: found.sources.map((s) => s.uniqueId),
+                models: found.models.map((m) => m.name),
+              })
+            }),
+        })
+        expect(calls).toEqual([
+          {
+            packageName: "shop",
+            sources: ["source.shop.erp.orders", "source.shop.erp.lines", "source.shop.crm.people"],
+            models: ["customers", "orders"],
+          },
+        ])
+        // The project is the same as without the hook: sources in file order, the repeated one reported once,
+        // every properties file's models described.
+        expect(project?.sources.map((s) => s.uniqueId)).toEqual(calls[0]?.sources)
+        expect(diagnostics.map((d) => [d.code, d.file?.split("/models/")[1], d.line])).toEqual([
+          ["FLOE-E307", "c_crm.yml", 10],
+        ])
+        expect(project?.properties.get("orders")?.description).toBe("One row per order")
+        expect(project?.properties.get("customers")?.description).toBe("People who bought")
+        const plain = yield* Project.load(dir)
+        expect(plain.project?.sources).toEqual(project?.sources)
+        expect(plain.diagnostics).toEqual(diagnostics)
+      }).pipe(Effect.provide(NodeServices.layer)),
   )
 })

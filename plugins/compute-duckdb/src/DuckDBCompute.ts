@@ -25,7 +25,17 @@ export interface Options {
    * binding uses it to check SQL written for `"warehouse"."main"."x"` without touching the warehouse file.
    */
   readonly database?: string | undefined
+  /**
+   * An engine that only binds queries into empty tables (compile-time checking: `CREATE TABLE … AS SELECT … LIMIT
+   * 0`), never processes rows: every optimizer pass except filter pushdown (which turns `LIMIT 0` into an empty
+   * plan) is switched off — about 15% less work per statement, and a query's columns and types do not depend on
+   * them. Errors the optimizer alone would raise are then found at run time.
+   */
+  readonly bindOnly?: boolean | undefined
 }
+
+/** The optimizer passes a bind-only engine keeps (see `Options.bindOnly`). */
+const BIND_ONLY_OPTIMIZERS = ["filter_pushdown"]
 
 const PREFIXES: ReadonlyArray<readonly [RegExp, Computed.ComputeErrorReason]> = [
   [/^Parser Error/, "Syntax"],
@@ -129,12 +139,21 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
     path === ":memory:" && options.database !== undefined && options.database !== "memory"
       ? options.database
       : undefined
-  if (alias !== undefined) {
+  if (alias !== undefined || options.bindOnly === true) {
     yield* Effect.tryPromise({
       try: async () => {
         const c = await instance.connect()
         try {
-          await c.run(`ATTACH ':memory:' AS ${Computed.quoteAnsi(alias)}`)
+          if (alias !== undefined) await c.run(`ATTACH ':memory:' AS ${Computed.quoteAnsi(alias)}`)
+          if (options.bindOnly === true) {
+            // The passes this DuckDB version has, less the ones kept (naming one it lacks would be an error).
+            const keep = BIND_ONLY_OPTIMIZERS.map(literal).join(", ")
+            const off = await c.runAndReadAll(
+              `SELECT string_agg(name, ',') FROM duckdb_optimizers() WHERE name NOT IN (${keep})`,
+            )
+            const names = off.getRows()[0]?.[0]
+            if (typeof names === "string") await c.run(`SET GLOBAL disabled_optimizers = ${literal(names)}`)
+          }
         } finally {
           c.closeSync()
         }

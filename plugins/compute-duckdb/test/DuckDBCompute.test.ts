@@ -7,3 +7,15 @@ ComputeConformance.suite("duckdb (in memory)", DuckDBCompute.layer({ threads: 2,
   integerTypes: ["INTEGER", "BIGINT"],
   stringTypes: ["VARCHAR"],
 })
+
+// A bind-only engine (the CLI's compile-time check) is still a whole engine: only optimizer passes are off.
+ComputeConformance.suite(
+  "duckdb (in memory, bind-only)",
+  DuckDBCompute.layer({ threads: 1, connections: 2, bindOnly: true }),
+  {
+    database: "memory",
+    slowQuery: "SELECT count(*) AS n FROM range(100000000000) a",
+    integerTypes: ["INTEGER", "BIGINT"],
+    stringTypes: ["VARCHAR"],
+  },
+)
