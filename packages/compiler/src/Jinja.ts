@@ -19,6 +19,7 @@ import {
   makeScope,
   none,
   type Program,
+  RelationValue,
   ReturnSignal,
   relation,
   run,
@@ -156,6 +157,18 @@ left join parent on child.from_field = parent.to_field
 where parent.to_field is null
 {% endmacro %}
 `
+
+/**
+ * The built-in generic tests whose bodies only write their arguments out (`{{ column_name }}`), never look into
+ * them: rendered once with a marker for each argument, they are templates the arguments are filled into.
+ */
+const FILLABLE_TESTS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  test_not_null: ["model", "column_name"],
+  test_unique: ["model", "column_name"],
+  test_relationships: ["model", "column_name", "to", "field"],
+}
+/** Marks an argument's place in a rendered template (NUL never appears in SQL text). */
+const HOLE = "\u0000"
 
 interface State {
   request: RenderRequest
@@ -439,6 +452,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
   }
   defineMacros(BUILTIN_MACROS, "<dbt built-in macros>", "dbt")
   const builtinWhereSubquery = macroScope.variables.get("get_where_subquery")
+  const builtinTests = new Map(Object.keys(FILLABLE_TESTS).map((name) => [name, macroScope.variables.get(name)]))
   for (const file of project.macroFiles) defineMacros(file.text, `${project.root}/${file.path}`, project.name)
 
   const programs = new Map<string, Program | { error: Diagnostic }>()
@@ -494,10 +508,17 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     try {
       const plain = request.macroCall === undefined ? plainOf(request.rawCode) : undefined
       if (plain !== undefined) return result(renderPlain(plain, s), [])
-      const scope = makeScope(macroScope)
-      define(scope, "this", request.this === undefined ? undef() : relationValue(request.this))
-      define(scope, "execute", request.execute)
-      define(scope, "model", { name: request.name, resource_type: request.resourceType, config: request.config })
+      // The node's scope, made when something needs it (a filled-in generic test does not).
+      let made: Scope | undefined
+      const scopeOf = (): Scope => {
+        if (made !== undefined) return made
+        const scope = makeScope(macroScope)
+        define(scope, "this", request.this === undefined ? undef() : relationValue(request.this))
+        define(scope, "execute", request.execute)
+        define(scope, "model", { name: request.name, resource_type: request.resourceType, config: request.config })
+        made = scope
+        return scope
+      }
       if (request.macroCall !== undefined) {
         const macro = macroScope.variables.get(request.macroCall.macro)
         if (macro === undefined) {
@@ -506,9 +527,11 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
           ])
         }
         const kwargs = new Map<string, Value>()
-        for (const [k, v] of Object.entries(request.macroCall.kwargs)) kwargs.set(k, renderKwarg(v, scope))
-        return result(display(call(macro, [kwargsValue(kwargs)], scope)), [])
+        for (const [k, v] of Object.entries(request.macroCall.kwargs)) kwargs.set(k, renderKwarg(v, scopeOf))
+        const filled = fillTest(request.macroCall.macro, macro, kwargs, scopeOf)
+        return result(filled ?? display(call(macro, [kwargsValue(kwargs)], scopeOf())), [])
       }
+      const scope = scopeOf()
       let program = programs.get(request.rawCode)
       if (program === undefined) {
         const compiled = compile(extractDocs(request.rawCode).text)
@@ -546,8 +569,42 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
   // an argument's cost. Parsing is pure, so a cached program is the program a fresh parse would give.
   const kwargPrograms = new Map<string, ReturnType<typeof compile>>()
 
+  // Built-in generic tests as templates with holes for their arguments (see FILLABLE_TESTS), made on first use.
+  const testTemplates = new Map<string, ReadonlyArray<string>>()
+
+  /**
+   * A call of a built-in generic test (still the built-in macro, every argument a string or a relation), rendered
+   * by filling its template in: the text the interpreter gives, without it. Undefined: call the macro.
+   */
+  const fillTest = (
+    name: string,
+    macro: Value,
+    kwargs: ReadonlyMap<string, Value>,
+    scopeOf: () => Scope,
+  ): string | undefined => {
+    const params = FILLABLE_TESTS[name]
+    if (params === undefined || macro !== builtinTests.get(name) || kwargs.size !== params.length) return undefined
+    for (const p of params) {
+      const v = kwargs.get(p)
+      if (v === undefined || !(v.type === "StringValue" || v instanceof RelationValue)) return undefined
+    }
+    let parts = testTemplates.get(name)
+    if (parts === undefined) {
+      const holes = new Map(params.map((p) => [p, str(`${HOLE}${p}${HOLE}`)]))
+      parts = display(call(macro, [kwargsValue(holes)], scopeOf())).split(HOLE)
+      testTemplates.set(name, parts)
+    }
+    current().macros.add(`macro.dbt.${name}`)
+    let sql = ""
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as string
+      sql += i % 2 === 0 ? part : display(kwargs.get(part) as Value)
+    }
+    return sql
+  }
+
   /** Test arguments like `to: ref('customers')` are Jinja expressions in dbt; other values are data. */
-  const renderKwarg = (v: unknown, scope: Scope): Value => {
+  const renderKwarg = (v: unknown, scopeOf: () => Scope): Value => {
     const direct = typeof v === "string" ? plainKwarg(v) : undefined
     if (direct !== undefined) return direct
     if (typeof v === "string" && /^\s*(ref|source|get_where_subquery)\s*\(/.test(v)) {
@@ -558,7 +615,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
       }
       if ("program" in compiled) {
         let captured: Value = str(v)
-        const inner = makeScope(scope)
+        const inner = makeScope(scopeOf())
         define(
           inner,
           "__floe_capture",

@@ -1,8 +1,12 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { Graph, Project } from "../src/index.ts"
+import { BUILTIN_MACROS } from "../src/Jinja.ts"
 import { pyRepr, synthesizeNames, testHash } from "../src/internal/testNames.ts"
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -201,6 +205,43 @@ describe("generic tests as graph nodes", () => {
           "models/staging/schema.yml uses the generic test uniqe, which is not defined; did you mean unique?",
         ],
       ])
+    }).pipe(Effect.provide(NodeServices.layer)),
+  )
+})
+
+describe("built-in generic tests filled in without the interpreter", () => {
+  it.effect("give the SQL and macros the interpreter gives when the same macros are the project's own", () =>
+    Effect.gen(function* () {
+      const build = (dir: string) =>
+        Effect.gen(function* () {
+          const { project } = yield* Project.load(dir)
+          if (project === undefined) throw new Error("no project")
+          const built = yield* Graph.build(project, { target: { database: "dev", schema: "main" } })
+          return [...built.graph.nodes.values()].filter((n) => n.resourceType === "test" && n.test !== undefined)
+        })
+      // The same shop, once as it is (built-in tests filled in), once with the built-in test macros copied into
+      // the project (they are then the project's, so each call goes through the interpreter).
+      const copy = mkdtempSync(join(tmpdir(), "floe-tests-"))
+      cpSync(fixture("shop"), copy, { recursive: true })
+      const own = [
+        ...BUILTIN_MACROS.matchAll(/\{% macro (test_(?:not_null|unique|relationships))\([\s\S]*?\{% endmacro %\}/g),
+      ]
+      expect(own.map((m) => m[1])).toEqual(["test_not_null", "test_unique", "test_relationships"])
+      writeFileSync(join(copy, "macros", "own_tests.sql"), own.map((m) => m[0]).join("\n"))
+      const filled = yield* build(fixture("shop"))
+      const interpreted = yield* build(copy)
+      expect(filled.length).toBeGreaterThan(10)
+      expect(interpreted.map((n) => n.uniqueId)).toEqual(filled.map((n) => n.uniqueId))
+      for (const [i, n] of filled.entries()) {
+        const other = interpreted[i]
+        expect(n.compiledCode, n.uniqueId).toBe(other?.compiledCode)
+        expect(n.macros, n.uniqueId).toEqual(other?.macros.map((m) => m.replace("macro.jaffle_shop.", "macro.dbt.")))
+      }
+      // Both ways were taken: plain not_null/unique/relationships calls filled in, the rest interpreted.
+      const kinds = (nodes: typeof filled) =>
+        nodes.filter((n) => n.macros.some((m) => /^macro\.dbt\.test_(not_null|unique|relationships)$/.test(m))).length
+      expect(kinds(filled)).toBeGreaterThan(5)
+      expect(kinds(interpreted)).toBe(0)
     }).pipe(Effect.provide(NodeServices.layer)),
   )
 })
