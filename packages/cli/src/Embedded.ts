@@ -4,9 +4,9 @@
  * `.floe/runs/`. The CLI is the only place that picks concrete plugins.
  */
 
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
-import { join, resolve } from "node:path"
+import { join, relative, resolve } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { RestCatalog } from "@floe/catalog-rest"
@@ -42,7 +42,7 @@ const REASONS: Readonly<Record<string, PlatformError.SystemErrorTag>> = {
 }
 
 /**
- * Node's file system, except that a whole-file read is synchronous. A compile reads every file of the product
+ * Node's file system, except that whole-file reads and recursive listings are synchronous. A compile reads every file of the product
  * (the source hash, then the project from those bytes): through the thread pool, 10,000 small files take 360 ms of
  * round trips, synchronously 70–90 ms. A CLI command has nothing else for the event loop to do meanwhile (the
  * compute engines run on their own threads).
@@ -53,23 +53,35 @@ const syncReads = Layer.effect(
     FileSystem.FileSystem.of({
       ...fs,
       readFile: (path) =>
-        Effect.try({
-          try: () => readFileSync(path) as Uint8Array,
-          catch: (error) => {
-            const e = error as NodeJS.ErrnoException
-            return PlatformError.systemError({
-              _tag: REASONS[e.code ?? ""] ?? "Unknown",
-              module: "FileSystem",
-              method: "readFile",
-              pathOrDescriptor: path,
-              ...(e.syscall === undefined ? {} : { syscall: e.syscall }),
-              cause: error,
+        Effect.try({ try: () => readFileSync(path) as Uint8Array, catch: systemError("readFile", path) }),
+      // A whole tree is listed from the entries' types, without a stat per entry (10,000 files: 70 → 40 ms).
+      readDirectory: (path, options) =>
+        options?.recursive === true
+          ? Effect.try({
+              try: () =>
+                readdirSync(path, { recursive: true, withFileTypes: true }).map((d) =>
+                  d.parentPath === path ? d.name : join(relative(path, d.parentPath), d.name),
+                ),
+              catch: systemError("readDirectory", path),
             })
-          },
-        }),
+          : fs.readDirectory(path, options),
     }),
   ),
 ).pipe(Layer.provide(NodeFileSystem.layer))
+
+const systemError =
+  (method: string, path: string) =>
+  (error: unknown): PlatformError.PlatformError => {
+    const e = error as NodeJS.ErrnoException
+    return PlatformError.systemError({
+      _tag: REASONS[e.code ?? ""] ?? "Unknown",
+      module: "FileSystem",
+      method,
+      pathOrDescriptor: path,
+      ...(e.syscall === undefined ? {} : { syscall: e.syscall }),
+      cause: error,
+    })
+  }
 
 export const platform = Layer.mergeAll(syncReads, NodePath.layer)
 

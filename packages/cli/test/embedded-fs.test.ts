@@ -1,6 +1,6 @@
 // The CLI's file system: Node's, with whole-file reads done synchronously (a compile reads every file of the
 // product). Failures must still be the PlatformErrors the compiler turns into FLOE-E100 diagnostics.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -44,6 +44,26 @@ describe("the CLI's file system", () => {
         ["NotFound", "readFile", join(dir, "nope.sql")],
         ["BadResource", "readFile", join(dir, "models")],
       ])
+    }),
+  )
+
+  it.effect("lists a tree recursively as Node does, and fails with NotFound for a missing folder", () =>
+    Effect.gen(function* () {
+      mkdirSync(join(dir, "models", "staging", "deep"), { recursive: true })
+      writeFileSync(join(dir, "models", "staging", "stg.sql"), "select 1")
+      writeFileSync(join(dir, "models", "staging", "deep", "x.yml"), "version: 2")
+      const listed = yield* Effect.flatMap(FileSystem.FileSystem, (fs) =>
+        Effect.all([
+          fs.readDirectory(dir, { recursive: true }),
+          fs.readDirectory(join(dir, "models")),
+          Effect.result(fs.readDirectory(join(dir, "nope"), { recursive: true })),
+        ]),
+      ).pipe(Effect.provide(platform))
+      const [tree, flat, missing] = listed
+      expect([...tree].sort()).toEqual(readdirSync(dir, { recursive: true }).sort())
+      expect(tree).toContain(join("models", "staging", "deep", "x.yml"))
+      expect(flat).toEqual(["staging"])
+      expect(missing._tag === "Failure" && missing.failure.reason._tag).toBe("NotFound")
     }),
   )
 })
