@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 /** The `floe` executable. */
+import { enableCompileCache } from "node:module"
 import { run } from "./Cli.ts"
 import { wantsColor } from "./Io.ts"
+
+// V8's code cache for the modules a command loads (kept in os.tmpdir()/node-compile-cache and shared by every run,
+// as Python keeps .pyc files): ≈ 90 ms less start-up for compile. NODE_DISABLE_COMPILE_CACHE=1 turns it off; a
+// cache that cannot be written is skipped silently.
+enableCompileCache()
 
 // node:sqlite (the embedded catalog) prints an ExperimentalWarning on first use; it says nothing a Floe user can act
 // on, and it would land in the middle of the CLI's output. Other warnings still print.

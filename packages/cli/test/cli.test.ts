@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -161,5 +161,21 @@ describe("floe (the real binary)", () => {
     const r = floe("validate", "a", "b")
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/validate takes one directory/)
+  })
+
+  it("keeps V8's code cache in the temporary folder, unless NODE_DISABLE_COMPILE_CACHE is set", () => {
+    const run = (tmp: string, extra: Record<string, string>) =>
+      spawnSync(process.execPath, [bin, "validate", product(GUIDE), "--json"], {
+        encoding: "utf8",
+        env: { ...process.env, NODE_COMPILE_CACHE: "", TMPDIR: tmp, ...extra },
+      })
+    const cached = mkdtempSync(join(tmpdir(), "floe-cc-"))
+    const r = run(cached, {})
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout).passed).toBe(true)
+    expect(readdirSync(join(cached, "node-compile-cache")).length).toBeGreaterThan(0)
+    const off = mkdtempSync(join(tmpdir(), "floe-cc-"))
+    expect(run(off, { NODE_DISABLE_COMPILE_CACHE: "1" }).status).toBe(0)
+    expect(existsSync(join(off, "node-compile-cache"))).toBe(false)
   })
 })
