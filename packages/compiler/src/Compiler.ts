@@ -61,6 +61,7 @@ export interface CompileResult {
   readonly manifestPath: string | undefined
   readonly project: Project.DbtProject | undefined
   readonly graph: Graph.Graph | undefined
+  /** The manifest as data (the one written, when it was): built on first read. */
   readonly manifest: Manifest.Manifest | undefined
   /** Output columns of models and seeds, from the compile-time binding (empty without a compute). */
   readonly columns: ReadonlyMap<string, ReadonlyArray<Compute.Column>>
@@ -159,13 +160,21 @@ export const compile = (
       modelsBound: 0,
     }
     const now = yield* Clock.currentTimeMillis
-    const manifest = yield* Manifest.makeCooperative(project, built.graph, {
+    const manifestOptions: Manifest.ManifestOptions = {
       target: options.target,
       generatedAt: new Date(now).toISOString(),
       invocationId: randomUUID(),
-    })
+    }
+    // The file is written from the manifest's text built node by node; the object is built only if asked for.
     const file = path.resolve(dir, options.targetPath ?? "target", "manifest.json")
-    const staged = options.write !== false && !buildErrors ? yield* Manifest.stage(file, manifest) : undefined
+    const staged =
+      options.write !== false && !buildErrors
+        ? yield* Manifest.stageText(
+            file,
+            Manifest.chunks(project, built.graph, manifestOptions),
+            manifestOptions.invocationId,
+          )
+        : undefined
     const bound = binding === undefined ? undefined : yield* Fiber.join(binding)
     const diagnostics = Diag.sort([...loaded.diagnostics, ...built.diagnostics, ...(bound?.diagnostics ?? [])])
     let manifestPath: string | undefined
@@ -176,13 +185,17 @@ export const compile = (
         manifestPath = file
       }
     }
+    let manifest: Manifest.Manifest | undefined
     return {
       diagnostics,
       counts: { ...counts, modelsBound: bound?.bound ?? 0 },
       manifestPath,
       project,
       graph: built.graph,
-      manifest,
+      get manifest() {
+        manifest ??= Manifest.make(project, built.graph, manifestOptions)
+        return manifest
+      },
       columns: bound?.columns ?? new Map(),
     } satisfies CompileResult
   })

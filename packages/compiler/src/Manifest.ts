@@ -9,7 +9,6 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import type { Graph, Node } from "./Graph.ts"
-import { runSteps } from "./internal/cooperative.ts"
 import { md5 } from "./internal/testNames.ts"
 import { defaultTarget, renderRelation, type Target } from "./Jinja.ts"
 import type { ColumnProperties, DbtProject, DocDef } from "./Project.ts"
@@ -204,23 +203,35 @@ const nodeJson = (
  * caller. Never fails.
  */
 export const make = (project: DbtProject, graph: Graph, options: ManifestOptions): Manifest => {
-  const steps = assemble(project, graph, options)
-  let step = steps.next()
-  while (step.done !== true) step = steps.next()
-  return step.value
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of members(project, graph, options)) {
+    if (typeof value !== "function") out[key] = value
+    else {
+      const record: Record<string, unknown> = {}
+      for (const [k, v] of (value as Entries)()) record[k] = v
+      out[key] = record
+    }
+  }
+  return out as unknown as Manifest
 }
 
 /**
- * `make` as an Effect that yields to other fibers every few hundred nodes, so work running beside it (the
- * compile-time binding, waiting on its engine between scripts) is not held up for the whole build.
+ * The manifest's JSON text (exactly `JSON.stringify(make(…))`) in pieces of about a MiB, each node built when its
+ * turn comes and turned into text at once: the 30,000 node objects of a large project are never all alive (less
+ * to hold, less for the garbage collector to copy), and the writer can pause between pieces.
  */
-export const makeCooperative = (project: DbtProject, graph: Graph, options: ManifestOptions): Effect.Effect<Manifest> =>
-  runSteps(() => assemble(project, graph, options))
+export const chunks = (project: DbtProject, graph: Graph, options: ManifestOptions): Iterable<string> =>
+  chunksOf(members(project, graph, options))
 
-/** How many nodes are built between two pauses of `makeCooperative`. */
-const NODES_PER_STEP = 500
+/** A member that grows with the project: its entries in key order, built as they are iterated. */
+type Entries = () => Iterable<readonly [string, unknown]>
 
-function* assemble(project: DbtProject, graph: Graph, options: ManifestOptions): Generator<void, Manifest> {
+/** The manifest's top-level members in dbt's order; the large ones as `Entries`. */
+const members = (
+  project: DbtProject,
+  graph: Graph,
+  options: ManifestOptions,
+): ReadonlyArray<readonly [string, unknown]> => {
   const target: Target = { ...defaultTarget, ...options.target }
   const createdAt = Date.parse(options.generatedAt) / 1000
   const docs = new Map(project.docs.map((d) => [d.name, d]))
@@ -229,18 +240,21 @@ function* assemble(project: DbtProject, graph: Graph, options: ManifestOptions):
   for (const s of project.seeds) checksums.set(`seed.${project.name}.${s.name}`, s.checksum)
   for (const t of project.singularTests) checksums.set(`test.${project.name}.${t.name}`, t.checksum)
 
-  const nodes: Record<string, Json> = {}
-  let built = 0
-  for (const id of [...graph.nodes.keys()].sort()) {
-    const n = graph.nodes.get(id)
-    if (n !== undefined) nodes[id] = nodeJson(project, n, createdAt, docs, checksums)
-    if (++built % NODES_PER_STEP === 0) yield
+  const nodeIds = [...graph.nodes.keys()].sort()
+  const nodes: Entries = function* () {
+    for (const id of nodeIds) {
+      const n = graph.nodes.get(id)
+      if (n !== undefined) yield [id, nodeJson(project, n, createdAt, docs, checksums)]
+    }
   }
 
-  const sources: Record<string, Json> = {}
-  for (const s of [...project.sources].sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))) {
+  const sortedSources = [...project.sources].sort((a, b) => a.uniqueId.localeCompare(b.uniqueId))
+  const sources: Entries = function* () {
+    for (const s of sortedSources) yield [s.uniqueId, sourceJson(s)]
+  }
+  const sourceJson = (s: DbtProject["sources"][number]): Json => {
     const database = s.database ?? target.database
-    sources[s.uniqueId] = {
+    return {
       database,
       schema: s.schema,
       name: s.name,
@@ -310,15 +324,13 @@ function* assemble(project: DbtProject, graph: Graph, options: ManifestOptions):
   }
 
   // Every node and source is a member of both maps, with sorted lists, as dbt writes them.
-  const parentMap: Record<string, ReadonlyArray<string>> = {}
-  const childMap: Record<string, ReadonlyArray<string>> = {}
-  const members = [...new Set([...Object.keys(nodes), ...Object.keys(sources)])].sort()
-  for (const id of members) {
-    parentMap[id] = [...(graph.parents.get(id) ?? [])].sort()
-    childMap[id] = [...(graph.children.get(id) ?? [])].sort()
-  }
+  const mapped = [...new Set([...nodeIds, ...sortedSources.map((s) => s.uniqueId)])].sort()
+  const edges = (of: ReadonlyMap<string, ReadonlySet<string> | ReadonlyArray<string>>): Entries =>
+    function* () {
+      for (const id of mapped) yield [id, [...(of.get(id) ?? [])].sort()]
+    }
 
-  return {
+  return Object.entries({
     metadata: {
       dbt_schema_version: SCHEMA_VERSION,
       dbt_version: DBT_VERSION,
@@ -343,39 +355,47 @@ function* assemble(project: DbtProject, graph: Graph, options: ManifestOptions):
     groups: {},
     selectors: {},
     disabled: {},
-    parent_map: parentMap,
-    child_map: childMap,
+    parent_map: edges(graph.parents),
+    child_map: edges(graph.children),
     group_map: {},
     saved_queries: {},
     semantic_models: {},
     unit_tests: {},
-  }
+  })
 }
 
 /** Top-level members written entry by entry: the ones that grow with the project. */
 const LARGE_MEMBERS = new Set(["nodes", "sources", "macros", "docs", "parent_map", "child_map"])
-/** About how many characters `jsonChunks` puts in one piece. */
+/** About how many characters a piece of the JSON text holds. */
 const CHUNK_CHARS = 1 << 20
 
 /**
- * The manifest's JSON text, exactly `JSON.stringify(manifest)`, in pieces of about a MiB (the large members are
+ * A built manifest's JSON text, exactly `JSON.stringify(manifest)`, in pieces of about a MiB (the large members are
  * stringified one entry at a time), so a 70 MiB manifest is never one string and the writer can pause between
  * pieces.
  */
-export function* jsonChunks(manifest: Manifest): Generator<string> {
+export const jsonChunks = (manifest: Manifest): Iterable<string> =>
+  chunksOf(
+    Object.entries(manifest).map(([key, value]) =>
+      LARGE_MEMBERS.has(key) && isRecord(value) ? [key, () => Object.entries(value)] : [key, value],
+    ),
+  )
+
+/** The JSON text of members given as values or `Entries`, in pieces of about CHUNK_CHARS. */
+function* chunksOf(members: Iterable<readonly [string, unknown]>): Generator<string> {
   let buffer = "{"
   let firstMember = true
-  for (const [key, value] of Object.entries(manifest)) {
+  for (const [key, value] of members) {
     if (value === undefined) continue
     buffer += `${firstMember ? "" : ","}${JSON.stringify(key)}:`
     firstMember = false
-    if (!LARGE_MEMBERS.has(key) || value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (typeof value !== "function") {
       buffer += JSON.stringify(value)
       continue
     }
     buffer += "{"
     let firstEntry = true
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const [k, v] of (value as Entries)()) {
       const text = JSON.stringify(v)
       if (text === undefined) continue
       buffer += `${firstEntry ? "" : ","}${JSON.stringify(k)}:${text}`
@@ -404,21 +424,29 @@ export const stage = (
   file: string,
   manifest: Manifest,
 ): Effect.Effect<Staged, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  stageText(file, jsonChunks(manifest), String(manifest.metadata["invocation_id"]))
+
+/**
+ * `stage` for a manifest's text in pieces (see `chunks`); `invocationId` tells this compile's temporary file from
+ * a concurrent one's.
+ */
+export const stageText = (
+  file: string,
+  pieces: Iterable<string>,
+  invocationId: string,
+): Effect.Effect<Staged, PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const dir = path.dirname(file)
     yield* fs.makeDirectory(dir, { recursive: true })
-    const tmp = path.join(
-      dir,
-      `.${path.basename(file)}.${md5(`${file}${manifest.metadata["invocation_id"]}`).slice(0, 8)}.tmp`,
-    )
+    const tmp = path.join(dir, `.${path.basename(file)}.${md5(`${file}${invocationId}`).slice(0, 8)}.tmp`)
     const discard = fs.remove(tmp).pipe(Effect.ignore)
     yield* Effect.scoped(
       Effect.gen(function* () {
         const handle = yield* fs.open(tmp, { flag: "w" })
         const encoder = new TextEncoder()
-        for (const piece of jsonChunks(manifest)) {
+        for (const piece of pieces) {
           yield* handle.writeAll(encoder.encode(piece))
           yield* Effect.yieldNow
         }

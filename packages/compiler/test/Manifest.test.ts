@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -7,7 +7,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { describe, expect, it } from "@effect/vitest"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import * as Effect from "effect/Effect"
-import { Graph, Manifest, Project } from "../src/index.ts"
+import { Compiler, Graph, Manifest, Project } from "../src/index.ts"
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 const schemaFile = fileURLToPath(new URL("../schemas/manifest_v12.json", import.meta.url))
@@ -162,6 +162,40 @@ describe("Manifest.make", () => {
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
+    }).pipe(Effect.provide(NodeServices.layer)),
+  )
+
+  it.effect("streams, node by node, exactly the text of the built manifest, in pieces of about a MiB", () =>
+    Effect.gen(function* () {
+      // 400 models with long SQL: a manifest of several MiB, so it is written in several pieces.
+      const dir = mkdtempSync(join(tmpdir(), "floe-manifest-"))
+      const padding = `-- ${"x".repeat(3000)}\n`
+      writeFileSync(join(dir, "dbt_project.yml"), "name: big\nversion: '1'\n")
+      mkdirSync(join(dir, "models"))
+      for (let i = 0; i < 400; i++) {
+        const parent = i === 0 ? "select 1 as id" : `select * from {{ ref('m${i - 1}') }}`
+        writeFileSync(join(dir, "models", `m${i}.sql`), `${padding}${parent}\n`)
+      }
+      writeFileSync(
+        join(dir, "models", "props.yml"),
+        `models:\n${Array.from({ length: 400 }, (_, i) => `  - name: m${i}\n    columns:\n      - name: id\n        tests: [not_null, unique]\n`).join("")}`,
+      )
+      const { project } = yield* Project.load(dir)
+      if (project === undefined) throw new Error("no project")
+      const { graph } = yield* Graph.build(project, {})
+      const options = { generatedAt: "2026-11-28T12:00:00.000Z", invocationId: "x" }
+      const pieces = [...Manifest.chunks(project, graph, options)]
+      expect(pieces.length).toBeGreaterThan(2)
+      const built = Manifest.make(project, graph, options)
+      expect(pieces.join("")).toBe(JSON.stringify(built))
+      expect(Object.keys(built.nodes)).toHaveLength(1200)
+      // Compiler.compile writes the streamed text; its result's manifest (built when read) is the same data.
+      const compiled = yield* Compiler.compile(dir)
+      expect(compiled.manifestPath).toBe(join(dir, "target", "manifest.json"))
+      const written = JSON.parse(readFileSync(join(dir, "target", "manifest.json"), "utf8"))
+      expect(written).toEqual(JSON.parse(JSON.stringify(compiled.manifest)))
+      expect(validator()(written)).toBe(true)
+      rmSync(dir, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeServices.layer)),
   )
 })
