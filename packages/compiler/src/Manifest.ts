@@ -216,7 +216,7 @@ export const make = (project: DbtProject, graph: Graph, options: ManifestOptions
 }
 
 /**
- * The manifest's JSON text (exactly `JSON.stringify(make(…))`) in pieces of about a MiB, each node built when its
+ * The manifest's JSON text (exactly `JSON.stringify(make(…))`) in pieces of about 256 KiB, each node built when its
  * turn comes and turned into text at once: the 30,000 node objects of a large project are never all alive (less
  * to hold, less for the garbage collector to copy), and the writer can pause between pieces.
  */
@@ -367,10 +367,10 @@ const members = (
 /** Top-level members written entry by entry: the ones that grow with the project. */
 const LARGE_MEMBERS = new Set(["nodes", "sources", "macros", "docs", "parent_map", "child_map"])
 /** About how many characters a piece of the JSON text holds. */
-const CHUNK_CHARS = 1 << 20
+const CHUNK_CHARS = 1 << 18
 
 /**
- * A built manifest's JSON text, exactly `JSON.stringify(manifest)`, in pieces of about a MiB (the large members are
+ * A built manifest's JSON text, exactly `JSON.stringify(manifest)`, in pieces of about 256 KiB (the large members are
  * stringified one entry at a time), so a 70 MiB manifest is never one string and the writer can pause between
  * pieces.
  */

@@ -165,7 +165,7 @@ describe("Manifest.make", () => {
     }).pipe(Effect.provide(NodeServices.layer)),
   )
 
-  it.effect("streams, node by node, exactly the text of the built manifest, in pieces of about a MiB", () =>
+  it.effect("streams, node by node, exactly the text of the built manifest, in pieces of about 256 KiB", () =>
     Effect.gen(function* () {
       // 400 models with long SQL: a manifest of several MiB, so it is written in several pieces.
       const dir = mkdtempSync(join(tmpdir(), "floe-manifest-"))
