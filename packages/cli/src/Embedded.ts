@@ -58,10 +58,18 @@ const syncReads = Layer.effect(
       readDirectory: (path, options) =>
         options?.recursive === true
           ? Effect.try({
-              try: () =>
-                readdirSync(path, { recursive: true, withFileTypes: true }).map((d) =>
-                  d.parentPath === path ? d.name : join(relative(path, d.parentPath), d.name),
-                ),
+              try: () => {
+                // Each entry's folder, relative to `path`, worked out once per folder.
+                const folders = new Map<string, string>()
+                return readdirSync(path, { recursive: true, withFileTypes: true }).map((d) => {
+                  let folder = folders.get(d.parentPath)
+                  if (folder === undefined) {
+                    folder = relative(path, d.parentPath)
+                    folders.set(d.parentPath, folder)
+                  }
+                  return folder === "" ? d.name : join(folder, d.name)
+                })
+              },
               catch: systemError("readDirectory", path),
             })
           : fs.readDirectory(path, options),

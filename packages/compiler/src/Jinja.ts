@@ -650,10 +650,10 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
       if (where !== undefined && where !== null) return undefined
     }
     const resolved = fn === "ref" ? plainRef(s, first, second) : plainSource(s, first, second)
-    const value = resolved === undefined ? placeholder(second ?? first) : relationValue(resolved)
-    if (wrapped === undefined) return value
+    if (wrapped === undefined) return resolved === undefined ? placeholder(second ?? first) : relationValue(resolved)
+    // get_where_subquery without a `where` returns the relation's text.
     s.macros.add("macro.dbt.get_where_subquery")
-    return str(display(value))
+    return str(resolved?.rendered ?? placeholderText(second ?? first))
   }
 
   return { render, diagnostics, macroNames: new Set(macroScope.variables.keys()) }
