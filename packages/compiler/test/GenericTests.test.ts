@@ -6,8 +6,8 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { Graph, Project } from "../src/index.ts"
-import { BUILTIN_MACROS } from "../src/Jinja.ts"
 import { pyRepr, synthesizeNames, testHash } from "../src/internal/testNames.ts"
+import { BUILTIN_MACROS } from "../src/Jinja.ts"
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
