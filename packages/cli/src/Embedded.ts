@@ -9,11 +9,10 @@ import { homedir } from "node:os"
 import { join, relative, resolve } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { RestCatalog } from "@floe/catalog-rest"
 import { SqlCatalog } from "@floe/catalog-sql"
 import type { Platform } from "@floe/compiler"
 import { DuckDBCompute } from "@floe/compute-duckdb"
-import { PostgresCompute } from "@floe/compute-postgres"
+import type { PostgresCompute } from "@floe/compute-postgres"
 import { OciPlatformSource } from "@floe/platform-oci"
 import { Catalog, Compute } from "@floe/spec"
 import * as Effect from "effect/Effect"
@@ -196,13 +195,18 @@ export const openCatalog = (
     )
   }
   if (choice.type === "rest" && uri !== undefined) {
-    return RestCatalog.make({
-      uri,
-      warehouse: typeof config["warehouse"] === "string" ? config["warehouse"] : undefined,
-      token: secretFrom(config, "token_env", env),
-      credential: secretFrom(config, "credential_env", env),
-      vendedCredentials: config["vended_credentials"] !== false,
-    })
+    // Loaded when chosen (as the Postgres compute is): the embedded default does not pay for it at start-up.
+    return Effect.flatMap(
+      Effect.promise(() => import("@floe/catalog-rest")),
+      ({ RestCatalog }) =>
+        RestCatalog.make({
+          uri,
+          warehouse: typeof config["warehouse"] === "string" ? config["warehouse"] : undefined,
+          token: secretFrom(config, "token_env", env),
+          credential: secretFrom(config, "credential_env", env),
+          vendedCredentials: config["vended_credentials"] !== false,
+        }),
+    )
   }
   return Effect.fail(
     Catalog.invalidInput(
@@ -247,12 +251,16 @@ export const chooseCompute = (
   }
   if (choice.type === "postgres") {
     const config = (choice.config ?? {}) as PostgresCompute.ManifestConfig
-    return Effect.map(PostgresCompute.fromManifest(config, env), (resolved) => ({
-      type: "postgres" as const,
-      where: `postgresql://${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "postgres"}`,
-      target: { type: "postgres", database: resolved.database ?? "postgres", schema: resolved.schema ?? "public" },
-      make: PostgresCompute.make(resolved),
-    }))
+    return Effect.flatMap(
+      Effect.promise(() => import("@floe/compute-postgres")),
+      ({ PostgresCompute }) =>
+        Effect.map(PostgresCompute.fromManifest(config, env), (resolved) => ({
+          type: "postgres" as const,
+          where: `postgresql://${resolved.host ?? "localhost"}:${resolved.port ?? 5432}/${resolved.database ?? "postgres"}`,
+          target: { type: "postgres", database: resolved.database ?? "postgres", schema: resolved.schema ?? "public" },
+          make: PostgresCompute.make(resolved),
+        })),
+    )
   }
   return Effect.fail(
     new Compute.ComputeError({

@@ -5,7 +5,6 @@
  */
 import * as path from "node:path"
 import { CompilePipeline, Orchestration, Validate } from "@floe/compiler"
-import { DagsterOrchestrator } from "@floe/orchestrator-dagster"
 import { OciPlatformSource } from "@floe/platform-oci"
 import { Catalog, Diagnostic, Loader } from "@floe/spec"
 import * as Effect from "effect/Effect"
@@ -66,7 +65,12 @@ export const compile = async (
           orchestrators: {
             dagster: (input) => {
               const artifacts = Orchestration.fromCompile({ dir: input.dir, product: input.product, compiled: input })
-              return artifacts === undefined ? Effect.succeed({}) : DagsterOrchestrator.make().generate(artifacts)
+              return artifacts === undefined
+                ? Effect.succeed({})
+                : Effect.flatMap(
+                    Effect.promise(() => import("@floe/orchestrator-dagster")),
+                    ({ DagsterOrchestrator }) => DagsterOrchestrator.make().generate(artifacts),
+                  )
             },
           },
           force: args.flags.has("force"),
