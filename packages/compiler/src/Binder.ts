@@ -266,7 +266,9 @@ export const bindBatches = (
   Effect.gen(function* () {
     const columns = new Map<string, ReadonlyArray<Compute.Column>>()
     const diagnostics: Array<Diagnostic.Diagnostic> = []
-    const ready = new Set<string>(yield* started.sources)
+    // Filled with the sources created by `setup` once the first batch has made its schemas (see below).
+    const ready = new Set<string>()
+    let sourcesJoined = false
     const schemas = new Set<string>(started.schemas)
     const file = (n: Node) => `${project.root}/${n.originalFilePath}`
     const relationOf = (n: { database: string; schema: string; alias: string }): Compute.Relation => ({
@@ -341,6 +343,18 @@ export const bindBatches = (
       })
 
     for (let batch = yield* next; batch !== undefined; batch = yield* next) {
+      // The models' schemas first: for the first models they are made as soon as a connection is free, while the
+      // sources' other script may still run, instead of after both. (Seeds do not wait for the sources.)
+      let models = false
+      for (const n of batch) {
+        if (n.resourceType !== "model" || n.compiledCode === undefined) continue
+        models = true
+        if (n.config["materialized"] !== "ephemeral") yield* ensure(relationOf(n))
+      }
+      if (models && !sourcesJoined) {
+        sourcesJoined = true
+        for (const id of yield* started.sources) ready.add(id)
+      }
       // Sources set aside by `setup` that this batch reads: created now, before the models are checked.
       const needed: Array<{ id: string; sql: string }> = []
       for (const n of batch) {
@@ -386,8 +400,7 @@ export const bindBatches = (
           } else refused(n, messageOf(described))
           continue
         }
-        yield* ensure(relationOf(n))
-        tables.push(n)
+        tables.push(n) // its schema was made above
       }
       if (tables.length === 0) continue
       // The batch's models in `SCRIPTS` scripts at once; a script that fails is rerun one statement at a time,

@@ -161,15 +161,16 @@ interface TestTarget {
 
 /**
  * Turns the tests written in properties files into generic test nodes with dbt's names, hashes and configs.
- * Unknown test macros are E310; two tests with the same unique_id are E307.
+ * Unknown test macros are E310; two tests with the same unique_id are E307. Pauses (yields) every few hundred
+ * tests, as `build` does between renders.
  */
-const genericTests = (
+function* genericTests(
   project: DbtProject,
   macroNames: ReadonlySet<string>,
   byName: ReadonlyMap<string, string>,
   display: (rel: string) => string,
   diagnostics: Array<Diagnostic>,
-): Array<Pending> => {
+): Generator<void, Array<Pending>> {
   const out: Array<Pending> = []
   const seen = new Set<string>()
   const dirsOf = new Map<string, ReadonlyArray<string>>()
@@ -242,15 +243,25 @@ const genericTests = (
       location,
     })
   }
-  const testsOf = (target: TestTarget, tests: ReadonlyArray<TestEntry>, columns: ReadonlyArray<ColumnProperties>) => {
+  let named = 0
+  function* testsOf(
+    target: TestTarget,
+    tests: ReadonlyArray<TestEntry>,
+    columns: ReadonlyArray<ColumnProperties>,
+  ): Generator<void> {
     for (const t of tests) add(target, t, undefined)
     for (const c of columns) for (const t of c.tests) add(target, t, c)
+    named += tests.length + columns.length
+    if (named >= RENDERS_PER_STEP) {
+      named = 0
+      yield
+    }
   }
   for (const props of project.properties.values()) {
     const id = byName.get(props.name)
     if (id === undefined) continue
     const kind = id.startsWith("seed.") ? "seeds" : "models"
-    testsOf(
+    yield* testsOf(
       {
         nameTarget: props.name,
         modelExpr: `get_where_subquery(ref('${props.name}'))`,
@@ -264,7 +275,7 @@ const genericTests = (
     )
   }
   for (const src of project.sources) {
-    testsOf(
+    yield* testsOf(
       {
         nameTarget: `${src.sourceName}_${src.name}`,
         modelExpr: `get_where_subquery(source('${src.sourceName}', '${src.name}'))`,
@@ -289,13 +300,13 @@ export interface BuildHooks {
   readonly onNodes?: ((nodes: ReadonlyArray<Node>) => void) | undefined
 }
 
-/** How many renders happen between two pauses of `build` (which let other fibers run). */
-const RENDERS_PER_STEP = 500
+/** How many renders make one step of `build`; `runSteps` yields to other fibers every few milliseconds of steps. */
+const RENDERS_PER_STEP = 50
 
 /**
  * Builds the DAG of a loaded project. Never fails: template errors (E305/E306), undefined refs (E301) and sources
  * (E303) and cycles (E302) are diagnostics, and the nodes they concern have no compiled code. Models are rendered
- * before tests, and the build yields to other fibers every few hundred renders.
+ * before tests, and the build yields to other fibers every few milliseconds.
  */
 export const build = (
   project: DbtProject,
@@ -461,7 +472,7 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
   // Pass 1 (execute = false): config() calls, refs and sources.
   // The tests (singular, then generic: named here, once every model and seed is known) are added to `pending`
   // once the models are compiled; the loop below goes on through them.
-  const addTests = () => {
+  function* addTests(): Generator<void> {
     for (const t of project.singularTests) {
       pending.push({
         uniqueId: `test.${project.name}.${t.name}`,
@@ -470,11 +481,11 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
         baseConfig: mergeConfig(TEST_CONFIG_DEFAULTS, fromProjectTree(project.testsConfig, t.fqn)),
       })
     }
-    pending.push(...genericTests(project, renderer.macroNames, byName, display, diagnostics))
+    pending.push(...(yield* genericTests(project, renderer.macroNames, byName, display, diagnostics)))
   }
   if (modelCount === 0) {
     yield* compileModels()
-    addTests()
+    yield* addTests()
   }
   for (let index = 0; index < pending.length; index++) {
     const p = pending[index]
@@ -566,7 +577,7 @@ function* buildSteps(project: DbtProject, options: RenderOptions, hooks: BuildHo
     if (++renders % RENDERS_PER_STEP === 0) yield
     if (index === modelCount - 1) {
       yield* compileModels()
-      addTests()
+      yield* addTests()
     }
   }
 
