@@ -1,7 +1,8 @@
 // `Compiler.compile(dir)` as the CLI's dbt stage calls it (NodeFileSystem + NodePath layers, write: true, process.env
 // for env_var), for profiling and the bench cases; prints the counts.
 //   (no flag)  render, graph and manifest only — no compile-time SQL check
-//   --bind     also bind every model on a scratch in-memory DuckDB (two connections, one thread), as `floe compile`
+//   --bind     also bind every model on a scratch in-memory DuckDB (two connections, one thread, bind-only), as
+//              `floe compile` (whose file system, unlike this one's, reads files synchronously)
 // Run: node bench/compile/driver.ts <dir> [--bind]
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
@@ -14,13 +15,13 @@ const bindSql = process.argv.includes("--bind")
 
 const program = Effect.scoped(
   Effect.gen(function* () {
-    // the CLI's scratch engine: an in-memory DuckDB named like the warehouse, two connections, one thread
+    // the CLI's scratch engine: an in-memory DuckDB named like the warehouse, two connections, one thread, bind-only
     // imported only when binding, so the no-binding case does not load DuckDB's native module
     const duckdb = bindSql ? yield* Effect.promise(() => import("@floe/compute-duckdb")) : undefined
     const scratch =
       duckdb === undefined
         ? undefined
-        : yield* duckdb.DuckDBCompute.make({ database: "warehouse", connections: 2, threads: 1 })
+        : yield* duckdb.DuckDBCompute.make({ database: "warehouse", connections: 2, threads: 1, bindOnly: true })
     return yield* Compiler.compile(dir, { env: process.env, write: true, compute: scratch })
   }),
 ).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

@@ -1,6 +1,7 @@
 // The compile pipeline phase by phase (load, build, bind, manifest, stringify, write), in one process, to see which
 // phase grows with N. Run: node bench/compile/phases.ts <dbt project dir> [--bind]
-// (--bind: also Binder.bind on a scratch in-memory DuckDB with two connections, as `floe compile` does)
+// (--bind: also Binder.bind on a scratch in-memory DuckDB with two connections, one thread, bind-only, as `floe compile`
+// does)
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -30,7 +31,7 @@ if (process.argv.includes("--bind")) {
   const bound = await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
-        const compute = yield* DuckDBCompute.make({ database: "warehouse", connections: 2 })
+        const compute = yield* DuckDBCompute.make({ database: "warehouse", connections: 2, threads: 1, bindOnly: true })
         lap("open duckdb")
         return yield* Binder.bind(project, built.graph, compute)
       }),
