@@ -239,11 +239,21 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
       if (e instanceof Error && /^Catalog Error/.test(e.message)) return undefined
       throw e
     }
+    // duckdb_columns() has no rows for a name that is not there (a table has at least one column).
+    if (cols.length === 0 && !isView) return undefined
     return { kind: isView ? "view" : "table", columns: toColumns(cols) }
   }
 
+  // pragma_table_info reads a qualified name, but DuckDB 1.5 does not undo `""` in it (a table named `we"ird` is
+  // looked up as `weird`); such names are looked up by their parts in duckdb_columns() (slower: it lists the catalog).
   const columnsSql = (relation: Computed.Relation) =>
-    `SELECT name, type, "notnull" FROM pragma_table_info(${literal(render(relation))}) ORDER BY cid`
+    [relation.database, relation.schema, relation.identifier].some((p) => p?.includes('"'))
+      ? `SELECT column_name AS name, data_type AS type, NOT is_nullable AS "notnull" FROM duckdb_columns() WHERE lower(database_name) = lower(${
+          relation.database ? literal(relation.database) : "current_database()"
+        }) AND lower(schema_name) = lower(${literal(relation.schema)}) AND lower(table_name) = lower(${literal(
+          relation.identifier,
+        )}) ORDER BY column_index`
+      : `SELECT name, type, "notnull" FROM pragma_table_info(${literal(render(relation))}) ORDER BY cid`
   const toColumns = (rows: ReadonlyArray<Record<string, unknown>>): ReadonlyArray<Computed.Column> =>
     rows.map((r) => ({ name: String(r.name), type: String(r.type), nullable: r.notnull !== true }))
 

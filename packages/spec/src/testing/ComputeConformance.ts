@@ -61,6 +61,11 @@ export const suite = (name: string, computeLayer: Layer.Layer<Compute, ComputeEr
           const t = rel('odd "name" select')
           yield* compute.materialize({ kind: "table", relation: t, sql: `SELECT 1 AS ${compute.quote("order")}` })
           expect(yield* rows(t)).toEqual([{ order: 1 }])
+          // … and the catalog finds it by that name (and does not find a name it lacks)
+          const info = yield* compute.describeRelation(t)
+          expect(info?.kind).toBe("table")
+          expect(info?.columns.map((c) => c.name)).toEqual(["order"])
+          expect(yield* compute.describeRelation(rel('odd "name" missing'))).toBeUndefined()
         }),
       )
 
