@@ -424,12 +424,14 @@ export const make = Effect.fn("DuckDBCompute.make")(function* (options: Options 
           await c.run("BEGIN TRANSACTION")
           try {
             await c.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS ${m.sql}`)
-            const prepared = await c.prepare(`SELECT * FROM ${staged}`)
-            const source = Array.from({ length: prepared.columnCount }, (_, i) => ({
-              name: prepared.columnName(i),
-              type: prepared.columnType(i).toString(),
-            }))
-            prepared.destroySync()
+            // Read from the catalog as the table's own columns are: a prepared statement names some types
+            // differently (STRUCT("a" VARCHAR) for STRUCT(a VARCHAR), VARCHAR for JSON), which would be a change.
+            const source = toColumns(
+              await rowsOf(
+                c,
+                columnsSql({ database: "temp", schema: "main", identifier: `${m.relation.identifier}__floe_incr` }),
+              ),
+            )
             const changes = Computed.diffColumns(existing.columns, source)
             const plan = buildIncremental(render, quote, m, existing.columns, source, staged, changes)
             if (plan._tag === "Fail") {
