@@ -16,8 +16,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { style, type Terminal } from "./Io.ts"
-import { seconds } from "./Render.ts"
+import { type Io, style, type Terminal } from "./Io.ts"
+import { renderStage, type StageView, seconds } from "./Render.ts"
 
 /** The spinner's frames, one per `interval`. */
 export const SPINNER: ReadonlyArray<string> = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
@@ -46,6 +46,28 @@ export interface Options {
   /** How often the line is redrawn (and the spinner turns). Default 100 milliseconds. */
   readonly interval?: Duration.Input | undefined
 }
+
+/**
+ * How `validate` and `compile` report their stages: each finished stage printed (above the live line, which a
+ * terminal gets once a stage takes over a second), nothing with `--json`.
+ */
+export const stageReporter = (
+  io: Io,
+  options: { readonly json: boolean; readonly quiet: boolean; readonly title: string },
+  env: Readonly<Record<string, string | undefined>>,
+): Effect.Effect<(stage: FinishedStage & StageView) => Effect.Effect<void>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    if (options.json) return () => Effect.void
+    const live = wanted(io.terminal, options, env)
+      ? yield* make({ terminal: io.terminal, color: io.color, title: options.title })
+      : undefined
+    const print = live?.print ?? io.stdout
+    return (stage) =>
+      Effect.andThen(
+        Effect.sync(() => print(renderStage(stage, io, options.quiet))),
+        live?.onStage(stage) ?? Effect.void,
+      )
+  })
 
 /** What the line calls the stages of a run, as `floe run` prints their headings. */
 export const EXECUTING = "Executing transforms"

@@ -13,7 +13,7 @@ import { ExitCode, VERSION } from "../Cli.ts"
 import { CATALOG_FILE, ociConfig, openCatalog, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import * as LiveStatus from "../LiveStatus.ts"
-import { renderStage, seconds } from "../Render.ts"
+import { seconds } from "../Render.ts"
 
 export const compile = async (
   args: { positionals: ReadonlyArray<string>; flags: ReadonlyMap<string, string | true> },
@@ -32,10 +32,7 @@ export const compile = async (
         // The platform decides which catalog the product registers in; resolve it first (cheap: files, or the
         // OCI digest cache), then the pipeline resolves it again for its own stages.
         // On a terminal, a live line shows the stage being compiled once it takes more than a second.
-        const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
-          ? yield* LiveStatus.make({ terminal: io.terminal, color: io.color, title: "Compiling" })
-          : undefined
-        const print = live?.print ?? io.stdout
+        const onStage = yield* LiveStatus.stageReporter(io, { json, quiet, title: "Compiling" }, process.env)
         const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         const loaded = yield* Loader.loadProduct(dir)
         const resolved = yield* Validate.resolveProductPlatform(loaded, dir, { platformSources: [oci] })
@@ -74,13 +71,7 @@ export const compile = async (
             },
           },
           force: args.flags.has("force"),
-          onStage: (stage) =>
-            json
-              ? Effect.void
-              : Effect.andThen(
-                  Effect.sync(() => print(renderStage(stage, io, quiet))),
-                  live?.onStage(stage) ?? Effect.void,
-                ),
+          onStage,
         }).pipe(Effect.provideService(Catalog.Catalog, opened.success))
         return { _tag: "Compiled" as const, result }
       }),

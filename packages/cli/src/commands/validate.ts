@@ -9,7 +9,7 @@ import { ExitCode, VERSION } from "../Cli.ts"
 import { ociConfig, parseVars, platform, scratchCompute } from "../Embedded.ts"
 import { type Io, style } from "../Io.ts"
 import * as LiveStatus from "../LiveStatus.ts"
-import { renderStage, seconds } from "../Render.ts"
+import { seconds } from "../Render.ts"
 import * as Sarif from "../Sarif.ts"
 
 const FORMATS = ["text", "json", "sarif"] as const
@@ -35,10 +35,7 @@ export const validate = async (
     Effect.scoped(
       Effect.gen(function* () {
         // On a terminal, a live line shows the stage being validated once it takes more than a second.
-        const live = LiveStatus.wanted(io.terminal, { json, quiet }, process.env)
-          ? yield* LiveStatus.make({ terminal: io.terminal, color: io.color, title: "Validating" })
-          : undefined
-        const print = live?.print ?? io.stdout
+        const onStage = yield* LiveStatus.stageReporter(io, { json, quiet, title: "Validating" }, process.env)
         const compute = yield* scratchCompute()
         const oci = yield* OciPlatformSource.make(ociConfig(process.env, false))
         return yield* Validate.validate(dir, {
@@ -46,13 +43,7 @@ export const validate = async (
           platformSources: [oci],
           vars,
           env: process.env,
-          onStage: (stage) =>
-            json
-              ? Effect.void
-              : Effect.andThen(
-                  Effect.sync(() => print(renderStage(stage, io, quiet))),
-                  live?.onStage(stage) ?? Effect.void,
-                ),
+          onStage,
         })
       }),
     ).pipe(Effect.provide(platform)),
