@@ -451,8 +451,9 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     }
   }
   defineMacros(BUILTIN_MACROS, "<dbt built-in macros>", "dbt")
-  const builtinWhereSubquery = macroScope.variables.get("get_where_subquery")
-  const builtinTests = new Map(Object.keys(FILLABLE_TESTS).map((name) => [name, macroScope.variables.get(name)]))
+  // The built-in macros as defined, so the fast paths can tell whether a project macro of the same name replaced one.
+  const builtins = new Map(macroScope.variables)
+  const isBuiltin = (name: string): boolean => macroScope.variables.get(name) === builtins.get(name)
   for (const file of project.macroFiles) defineMacros(file.text, `${project.root}/${file.path}`, project.name)
 
   const programs = new Map<string, Program | { error: Diagnostic }>()
@@ -583,7 +584,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     scopeOf: () => Scope,
   ): string | undefined => {
     const params = FILLABLE_TESTS[name]
-    if (params === undefined || macro !== builtinTests.get(name) || kwargs.size !== params.length) return undefined
+    if (params === undefined || !isBuiltin(name) || kwargs.size !== params.length) return undefined
     for (const p of params) {
       const v = kwargs.get(p)
       if (v === undefined || !(v.type === "StringValue" || v instanceof RelationValue)) return undefined
@@ -645,7 +646,7 @@ export const makeRenderer = (project: DbtProject, resolver: Resolver, options: R
     if (first === undefined || (wrapped !== undefined) !== (closed !== undefined)) return undefined
     const s = current()
     if (wrapped !== undefined) {
-      if (macroScope.variables.get("get_where_subquery") !== builtinWhereSubquery) return undefined
+      if (!isBuiltin("get_where_subquery")) return undefined
       const where = Object.hasOwn(s.config, "where") ? s.config["where"] : s.request.config["where"]
       if (where !== undefined && where !== null) return undefined
     }
