@@ -218,4 +218,31 @@ describe("Jinja rendering", () => {
     expect(rel.sql).toContain('from "db"."main"."customers"')
     expect(rel.refs.map((r) => r.name)).toEqual(["orders", "customers"])
   })
+
+  it("uses a project's own get_where_subquery and test macros instead of the built-in ones", () => {
+    const renderer = Jinja.makeRenderer(
+      project(
+        "{% macro get_where_subquery(relation) %}(select * from {{ relation }} where not deleted) live{% endmacro %}\n" +
+          "{% macro test_unique(model, column_name) %}select {{ column_name }} from {{ model }} -- own{% endmacro %}",
+      ),
+      resolver,
+    )
+    const test = (macro: string) =>
+      renderer.render({
+        name: "t",
+        resourceType: "test",
+        file: "models/schema.yml",
+        rawCode: "",
+        this: undefined,
+        config: {},
+        execute: true,
+        macroCall: { macro, kwargs: { model: "get_where_subquery(ref('orders'))", column_name: "id" } },
+      })
+    expect(test("test_not_null").sql?.replace(/\s+/g, " ").trim()).toBe(
+      'select id from (select * from "db"."main"."orders" where not deleted) live where id is null',
+    )
+    expect(test("test_unique").sql).toBe(
+      'select id from (select * from "db"."main"."orders" where not deleted) live -- own',
+    )
+  })
 })
