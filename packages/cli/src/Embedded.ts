@@ -41,10 +41,10 @@ const REASONS: Readonly<Record<string, PlatformError.SystemErrorTag>> = {
 }
 
 /**
- * Node's file system, except that whole-file reads and recursive listings are synchronous. A compile reads every file of the product
- * (the source hash, then the project from those bytes): through the thread pool, 10,000 small files take 360 ms of
- * round trips, synchronously 70–90 ms. A CLI command has nothing else for the event loop to do meanwhile (the
- * compute engines run on their own threads).
+ * Node's file system, except that whole-file reads and recursive listings are synchronous. A compile reads every
+ * file of the product (the source hash, then the project from those bytes): through the thread pool, 10,000 small
+ * files take 360 ms of round trips, synchronously 70–90 ms. A CLI command has nothing else for the event loop to do
+ * meanwhile (the compute engines run on their own threads).
  */
 const syncReads = Layer.effect(
   FileSystem.FileSystem,
