@@ -31,6 +31,24 @@ const resolver: Jinja.Resolver = {
   source: (s, t) => ({ database: "db", schema: s, identifier: t, rendered: `"db"."${s}"."${t}"` }),
 }
 
+/** A generic test on `orders`, as Graph.build asks for one: `macro` called with the model and `kwargs`. */
+const renderTest = (
+  renderer: Jinja.Renderer,
+  macro: string,
+  kwargs: Record<string, unknown>,
+  config: Record<string, unknown> = {},
+) =>
+  renderer.render({
+    name: "t",
+    resourceType: "test",
+    file: "models/schema.yml",
+    rawCode: "",
+    this: undefined,
+    config,
+    execute: true,
+    macroCall: { macro, kwargs: { model: "get_where_subquery(ref('orders'))", ...kwargs } },
+  })
+
 const render = (sql: string, macros = "", options: Jinja.RenderOptions = {}) => {
   const renderer = Jinja.makeRenderer(project(macros, { v: "project" }), resolver, options)
   expect(renderer.diagnostics).toEqual([])
@@ -194,16 +212,7 @@ describe("Jinja rendering", () => {
       resolver,
     )
     const test = (macro: string, kwargs: Record<string, unknown>, config: Record<string, unknown> = {}) =>
-      renderer.render({
-        name: "t",
-        resourceType: "test",
-        file: "models/schema.yml",
-        rawCode: "",
-        this: undefined,
-        config,
-        execute: true,
-        macroCall: { macro, kwargs: { model: "get_where_subquery(ref('orders'))", ...kwargs } },
-      })
+      renderTest(renderer, macro, kwargs, config)
     expect(test("test_is_positive", { column_name: "amount" }).sql).toBe(
       'select * from "db"."main"."orders" where amount < 0',
     )
@@ -227,17 +236,7 @@ describe("Jinja rendering", () => {
       ),
       resolver,
     )
-    const test = (macro: string) =>
-      renderer.render({
-        name: "t",
-        resourceType: "test",
-        file: "models/schema.yml",
-        rawCode: "",
-        this: undefined,
-        config: {},
-        execute: true,
-        macroCall: { macro, kwargs: { model: "get_where_subquery(ref('orders'))", column_name: "id" } },
-      })
+    const test = (macro: string) => renderTest(renderer, macro, { column_name: "id" })
     expect(test("test_not_null").sql?.replace(/\s+/g, " ").trim()).toBe(
       'select id from (select * from "db"."main"."orders" where not deleted) live where id is null',
     )
